@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "TiTokZoo",
+    products: [
+        .library(name: "titok", type: .dynamic, targets: ["CTiTok"]),
+        .executable(name: "zoo", targets: ["zoo"]),
+        .library(name: "ModelZoo", targets: ["ModelZoo", "ModelCatalog"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries (Debian: libopenblas-dev, libpng-dev, zlib1g-dev, libturbojpeg0-dev).
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG"),
+
+        // The single-file weight format: reader (mmap), writer, validation, safetensors import.
+        .target(name: "WeightFormat", dependencies: ["CZlib"]),
+        // Numeric kernels: GEMM (OpenBLAS), norms, activations, attention, convolutions.
+        .target(name: "Kernels", dependencies: ["CBLAS"], swiftSettings: optimize),
+        // Image files in and out: PNG (libpng), JPEG (libjpeg-turbo), resizing and cropping.
+        .target(name: "ImageIO", dependencies: ["CPNG", "CTurboJPEG"]),
+        // Registry, model-family plugin protocol, model discovery, shared runtime types.
+        .target(name: "ModelZoo", dependencies: ["WeightFormat", "Kernels", "ImageIO"]),
+        // The TiTok tokenizer family (legacy VQ, single-stage VQ, VAE).
+        .target(name: "TiTokVariants", dependencies: ["ModelZoo", "Kernels", "WeightFormat"], swiftSettings: optimize),
+        // The list of installed families: the one place a new family is added.
+        .target(name: "ModelCatalog", dependencies: ["ModelZoo", "TiTokVariants"]),
+        // The exported C ABI (include/titok.h), built as libtitok.so.
+        .target(name: "CTiTok", dependencies: ["ModelCatalog", "ModelZoo"]),
+        // The command-line tool.
+        .executableTarget(
+            name: "zoo",
+            dependencies: ["ModelCatalog", "ModelZoo", "ImageIO", "WeightFormat",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+        .testTarget(name: "WeightFormatTests", dependencies: ["WeightFormat"]),
+        .testTarget(name: "TiTokTests", dependencies: ["TiTokVariants", "ModelZoo", "WeightFormat", "Kernels"]),
+        .testTarget(name: "ZooTests", dependencies: ["ModelCatalog", "ModelZoo", "ImageIO", "WeightFormat"]),
+    ]
+)

@@ -1,0 +1,20 @@
+import CBLAS
+import Foundation
+
+/// Compute thread control shared by OpenBLAS and the library's own parallel loops.
+public enum ComputeThreads {
+    nonisolated(unsafe) private static var configured = 0
+
+    /// Cores available to this process.
+    public static var available: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+    /// Threads in use (after `set`), or all cores.
+    public static var count: Int { configured > 0 ? configured : available }
+
+    /// Sets the thread count for OpenBLAS and the parallel loops; 0 means all cores.
+    public static func set(_ n: Int) {
+        let t = n > 0 ? n : available
+        configured = t
+        openblas_set_num_threads(Int32(t))
+    }
+}

@@ -1,0 +1,19 @@
+import XCTest
+@testable import WeightFormat
+
+final class HalfFloatTests: XCTestCase {
+    func testF16RoundTripIsExactForRepresentableValues() {
+        for bits in stride(from: 0, through: 0xFFFF, by: 7) {
+            let h = UInt16(bits)
+            let f = HalfFloat.f16ToF32(h)
+            if f.isNaN { continue }
+            XCTAssertEqual(HalfFloat.f32ToF16(f), h, "bits \(bits)")
+        }
+    }
+
+    func testBF16RoundsToNearestEven() {
+        XCTAssertEqual(HalfFloat.bf16ToF32(HalfFloat.f32ToBF16(1.0)), 1.0)
+        XCTAssertEqual(HalfFloat.f32ToBF16(Float(bitPattern: 0x3F80_8000)), 0x3F80)  // tie -> even
+        XCTAssertEqual(HalfFloat.f32ToBF16(Float(bitPattern: 0x3F81_8000)), 0x3F82)  // tie -> even (up)
+    }
+}
