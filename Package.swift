@@ -42,6 +42,7 @@ let package = Package(
 
         .testTarget(name: "WeightFormatTests", dependencies: ["WeightFormat"]),
         .testTarget(name: "TiTokTests", dependencies: ["TiTokVariants", "ModelZoo", "WeightFormat", "Kernels"]),
+        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         .testTarget(name: "ZooTests", dependencies: ["ModelCatalog", "ModelZoo", "ImageIO", "WeightFormat"]),
     ]
 )
