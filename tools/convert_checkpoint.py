@@ -1,0 +1,517 @@
+#!/usr/bin/env python3
+"""Converts a TiTok tokenizer or MaskGIT generator checkpoint (PyTorch / safetensors, reference
+key names) into a TiTok Zoo `.tzw` weight file (docs/weight-format.md).
+
+Needs only numpy. `torch.save` files are read without torch and without running pickle code.
+Run with --help for the options; errors print one line and exit with status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import numpy as np  # noqa: E402
+
+import tzw  # noqa: E402
+from arch_common import crop_size  # noqa: E402
+from checkpoint_types import ConversionError, SourceTensor  # noqa: E402
+from maskgit_arch import IGNORED_TENSORS, check_maskgit, is_generator  # noqa: E402
+from safetensors_reader import read_safetensors  # noqa: E402
+from titok_arch import check_titok, titok_config  # noqa: E402
+from torch_zip_reader import read_torch_zip  # noqa: E402
+import variants  # noqa: E402
+
+VERSION = "1.0.0"
+CONVERTER = f"convert_checkpoint.py {VERSION}"
+WEIGHT_NAMES = ("model.safetensors", "pytorch_model.bin")
+TORCH_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt")
+PROGRESS_MIN_BYTES = 64 * 1024 * 1024
+GENERIC_STEMS = {"model", "pytorch_model", "checkpoint", "weights"}
+VARIANT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$")
+
+DESCRIPTION = """\
+Convert a TiTok tokenizer or MaskGIT generator checkpoint into a .tzw weight file.
+
+INPUT is one of:
+  * a folder as on the Hugging Face hub: config.json plus model.safetensors or
+    pytorch_model.bin;
+  * a .safetensors file, with --config CONFIG (or a config.json beside it);
+  * a torch.save checkpoint (.bin/.pt/.pth: a zip holding data.pkl), with --config.
+    It is read WITHOUT torch and without running the pickle: only tensor-rebuild
+    entries, storage types and OrderedDict are accepted; anything else is refused.
+    A state dict nested under "state_dict" or "model" is found.
+CONFIG is the reference training config as JSON (YAML if PyYAML is installed):
+model.vq_model.* and dataset.preprocessing.crop_size for tokenizers, plus
+model.generator.* for generators. The architecture is derived from the config AND
+the tensor shapes; any disagreement, missing or unexpected tensor is an error.
+
+The file is named after the registry variant when the architecture is a registered
+one (TiTok-L-32, TiTok-BL-64-VQ, MaskGIT-TiTok-L-32, ...), else --variant, else
+custom-<input name>. With --models-dir DIR it is written as DIR/<Variant>-<R>.tzw,
+where `zoo` looks for models (--models, $TITOK_MODELS, $XDG_CACHE_HOME/titok).
+"""
+
+EPILOG = """\
+examples:
+  convert_checkpoint.py ~/dl/tokenizer_titok_l32_imagenet --models-dir ~/.cache/titok
+  convert_checkpoint.py tokenizer_titok_l32.bin --config titok_l32.json --out l32.tzw --dtype f16
+  convert_checkpoint.py --from-hub yucornetto/tokenizer_titok_b64_imagenet --compress zlib --shuffle
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="convert_checkpoint.py", description=DESCRIPTION, epilog=EPILOG,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("input", nargs="?", help="checkpoint folder or file (omit with --from-hub)")
+    p.add_argument("--config", metavar="FILE", help="reference config (JSON or YAML) for a checkpoint file")
+    p.add_argument("--from-hub", metavar="REPO_ID",
+                   help="download REPO_ID from the Hugging Face hub first (needs huggingface_hub and network)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--out", metavar="FILE", help="output .tzw path")
+    where.add_argument("--models-dir", metavar="DIR",
+                       help="write DIR/<Variant>-<R>.tzw (default without --out: $TITOK_MODELS, else "
+                            "$XDG_CACHE_HOME/titok, else ~/.cache/titok)")
+    p.add_argument("--dtype", choices=("f32", "f16", "bf16"), default="f32",
+                   help="element type for float tensors (default f32; f16/bf16 round to nearest even; "
+                        "integer tensors keep their type)")
+    p.add_argument("--compress", choices=("none", "zlib"), default=None,
+                   help="store tensors raw (default; used in place from a memory map) or zlib-compressed")
+    p.add_argument("--shuffle", action="store_true",
+                   help="byte-shuffle before zlib (implies --compress zlib; compresses floats better)")
+    p.add_argument("--alignment", type=int, choices=(64, 4096), default=64,
+                   help="tensor record alignment in bytes (default 64; 4096 for page alignment)")
+    p.add_argument("--variant", metavar="NAME",
+                   help="variant name for a custom architecture (a registered architecture keeps its name)")
+    p.add_argument("--tokenizer-variant", metavar="NAME",
+                   help="generators only: registry name of the paired tokenizer, when not derivable")
+    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    p.add_argument("--check", action="store_true", help="check the checkpoint against its config; write nothing")
+    p.add_argument("--no-verify", action="store_true", help="skip reading the written file back")
+    p.add_argument("--quiet", action="store_true", help="no progress or summary (errors still print)")
+    p.add_argument("--version", action="version", version=CONVERTER)
+    return p
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs
+
+
+@dataclass
+class Inputs:
+    weights: str
+    config: str
+    label: str  # used for custom-<label> names
+    hub_repo: str | None = None
+
+
+def _label(path: str) -> str:
+    path = os.path.abspath(path)
+    if os.path.isdir(path):
+        return os.path.basename(path.rstrip(os.sep))
+    stem = os.path.splitext(os.path.basename(path))[0]
+    if stem.lower() in GENERIC_STEMS:
+        return os.path.basename(os.path.dirname(path)) or stem
+    return stem
+
+
+def _folder_weights(folder: str) -> str:
+    for name in WEIGHT_NAMES:
+        if os.path.isfile(os.path.join(folder, name)):
+            return os.path.join(folder, name)
+    files = sorted(os.listdir(folder))
+    candidates = [f for f in files if f.endswith(".safetensors")] or \
+                 [f for f in files if f.endswith(TORCH_SUFFIXES)]
+    if len(candidates) == 1:
+        return os.path.join(folder, candidates[0])
+    if not candidates:
+        raise ConversionError(f"{folder} holds no model.safetensors, pytorch_model.bin or other checkpoint file")
+    raise ConversionError(f"{folder} holds several checkpoint files ({', '.join(candidates)}): pass one of them")
+
+
+def locate_inputs(args, hub_folder: str | None = None) -> Inputs:
+    source = hub_folder or args.input
+    if source is None:
+        raise ConversionError("no input: give a checkpoint folder or file, or --from-hub REPO_ID")
+    if not os.path.exists(source):
+        raise ConversionError(f"{source}: no such file or folder")
+    if os.path.isdir(source):
+        weights = _folder_weights(source)
+        config = args.config or os.path.join(source, "config.json")
+        if not os.path.isfile(config):
+            raise ConversionError(f"{source} has no config.json (pass --config FILE)")
+    else:
+        weights = source
+        config = args.config
+        if config is None:
+            beside = os.path.join(os.path.dirname(os.path.abspath(source)), "config.json")
+            if not os.path.isfile(beside):
+                raise ConversionError(f"{os.path.basename(source)} needs its config: pass --config FILE "
+                                      "(the reference config with model.vq_model.*)")
+            config = beside
+            if not args.quiet:
+                print(f"using the config beside the checkpoint: {beside}", file=sys.stderr)
+    label = args.from_hub.split("/")[-1] if hub_folder else _label(source)
+    return Inputs(weights, config, label, args.from_hub if hub_folder else None)
+
+
+def download_from_hub(repo_id: str) -> str:
+    try:
+        from huggingface_hub import snapshot_download
+    except ImportError:
+        raise ConversionError("--from-hub needs the huggingface_hub package (pip install huggingface_hub); "
+                              "or download the repository yourself and pass its folder") from None
+    try:
+        return snapshot_download(repo_id=repo_id, allow_patterns=["config.json", "*.safetensors", "*.bin"])
+    except Exception as e:  # network errors, unknown repo, gated repo...
+        raise ConversionError(f"could not download {repo_id} from the hub: {type(e).__name__}: {e}") from None
+
+
+def load_config(path: str) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as f:
+            text = f.read()
+    except OSError as e:
+        raise ConversionError(f"cannot read config {path}: {e.strerror or e}") from None
+    if path.endswith((".yaml", ".yml")):
+        try:
+            import yaml
+        except ImportError:
+            raise ConversionError(f"{path} is YAML but PyYAML is not installed: convert it to JSON") from None
+        try:
+            obj = yaml.safe_load(text)
+        except yaml.YAMLError as e:
+            raise ConversionError(f"config {path} is not valid YAML: {e}") from None
+    else:
+        try:
+            obj = json.loads(text.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as e:
+            raise ConversionError(f"config {os.path.basename(path)} is not valid JSON: {e}") from None
+    if not isinstance(obj, dict):
+        raise ConversionError(f"config {path} is not an object")
+    return obj
+
+
+def load_tensors(path: str) -> dict[str, SourceTensor]:
+    """Reads a checkpoint file, telling the format from its first bytes."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError as e:
+        raise ConversionError(f"cannot read {path}: {e.strerror or e}") from None
+    if head.startswith(b"PK"):
+        tensors = read_torch_zip(path)
+    elif head[:1] == b"\x80":
+        raise ConversionError(f"{os.path.basename(path)} is a legacy (pre-1.6, not zip) torch.save file: "
+                              "re-save it with a recent torch, or export safetensors")
+    else:
+        tensors = read_safetensors(path)
+    if tensors and all(k.startswith("module.") for k in tensors):  # saved from DistributedDataParallel
+        tensors = {k[len("module."):]: SourceTensor(k[len("module."):], t.dtype, t.shape, t.load)
+                   for k, t in tensors.items()}
+    return tensors
+
+
+def sha256_of(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# Architecture and naming
+
+
+@dataclass
+class Plan:
+    family: str
+    variant: str
+    config: dict[str, Any]
+    resolution: int | None
+    tensors: list[SourceTensor]
+    warnings: list[str] = field(default_factory=list)
+
+
+def _check_variant_name(name: str) -> str:
+    if not VARIANT_NAME.match(name):
+        raise ConversionError(f"variant name {name!r} must be letters, digits, '.', '_', '+' or '-' "
+                              "(it becomes part of a file name)")
+    return name
+
+
+def _custom_name(args, label: str, config: dict[str, Any], registered_lookup) -> str:
+    if args.variant:
+        registered = registered_lookup(args.variant)
+        if registered is not None:
+            raise ConversionError(f"--variant {args.variant} is a registered variant, but this checkpoint "
+                                  f"differs from it: {variants.describe_difference(config, registered)}")
+        return _check_variant_name(args.variant)
+    return _check_variant_name(f"custom-{re.sub(r'[^A-Za-z0-9._+-]', '_', label)}")
+
+
+def plan_conversion(args, root: dict[str, Any], tensors: dict[str, SourceTensor], label: str) -> Plan:
+    shapes = {k: t.shape for k, t in tensors.items()}
+    warnings: list[str] = []
+    if is_generator(shapes):
+        config = check_maskgit(root, shapes)
+        kept = [t for k, t in tensors.items() if k not in IGNORED_TENSORS]
+        name = variants.match_generator(config)
+        if name:
+            _, paired, sampling = variants.GENERATORS[name]
+            config["sampling"] = dict(sampling)
+            config["tokenizer_variant"] = paired
+            if args.tokenizer_variant and args.tokenizer_variant != paired:
+                warnings.append(f"--tokenizer-variant {args.tokenizer_variant} ignored: {name} pairs with {paired}")
+        else:
+            config["tokenizer_variant"] = args.tokenizer_variant or _paired_tokenizer(root)
+            name = _custom_name(args, label, config,
+                                lambda n: variants.GENERATORS[n][0] if n in variants.GENERATORS else None)
+        if args.variant and name != args.variant and name in variants.GENERATORS:
+            warnings.append(f"--variant {args.variant} ignored: the architecture is the registered {name}")
+        return Plan("maskgit", name, config, crop_size(root), kept, warnings)
+    if "encoder.patch_embed.weight" not in shapes and "latent_tokens" not in shapes:
+        raise ConversionError("cannot tell what model this is: no encoder.patch_embed.weight (TiTok tokenizer) "
+                              "and no lm_head.weight (MaskGIT generator)")
+    config = check_titok(root, shapes)
+    name = variants.match_tokenizer(config)
+    if name:
+        if args.variant and args.variant != name:
+            warnings.append(f"--variant {args.variant} ignored: the architecture is the registered {name}")
+    else:
+        def registered(n: str):
+            same = [c for v, c in variants.TOKENIZERS if v == n and c["resolution"] == config["resolution"]]
+            return same[0] if same else variants.registered_config(n)
+        name = _custom_name(args, label, config, registered)
+    return Plan("titok", name, config, config["resolution"], list(tensors.values()), warnings)
+
+
+def _paired_tokenizer(root: dict[str, Any]) -> str | None:
+    """The registry name of the tokenizer the generator's config describes, if it is a registered one."""
+    try:
+        return variants.match_tokenizer(titok_config(root))
+    except ConversionError:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Tensor conversion
+
+
+def _target(tensor: SourceTensor, dtype: str) -> str:
+    if tensor.dtype in ("f32", "f16", "bf16", "f64"):
+        return dtype
+    if tensor.dtype in tzw.DTYPES:
+        return tensor.dtype
+    raise ConversionError(f"tensor {tensor.name} has element type {tensor.dtype}, which .tzw cannot store")
+
+
+def convert_array(array: np.ndarray, source: str, target: str) -> np.ndarray:
+    """Converts a source tensor's elements to the target .tzw dtype (floats only; ints pass)."""
+    if source == target:
+        return array
+    if target == "f16" and source == "f64":
+        return array.astype("<f2")  # one rounding, straight from double
+    values = tzw.to_float32(array, source)
+    if target == "f32":
+        return values
+    if target == "f16":
+        return values.astype("<f2")
+    if target == "bf16":
+        return tzw.float32_to_bfloat16_bits(values)
+    raise ConversionError(f"cannot convert {source} to {target}")
+
+
+def tensor_specs(plan: Plan, dtype: str, encoding: str, warnings: list[str]) -> list[tzw.TensorSpec]:
+    specs = []
+    for t in plan.tensors:
+        target = _target(t, dtype)
+
+        def load(t=t, target=target):
+            array = t.load()
+            out = convert_array(array, t.dtype, target)
+            if target == "f16" and t.dtype != "f16":
+                overflow = int(np.count_nonzero(np.isinf(out) & np.isfinite(tzw.to_float32(array, t.dtype))))
+                if overflow:
+                    warnings.append(f"{overflow} value(s) of {t.name} exceed the f16 range and became infinite")
+            return out
+
+        specs.append(tzw.TensorSpec(t.name, target, tuple(t.shape), load, encoding))
+    return specs
+
+
+# ---------------------------------------------------------------------------------------------
+# Output
+
+
+def default_models_dir() -> str:
+    if os.environ.get("TITOK_MODELS"):
+        return os.environ["TITOK_MODELS"]
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(cache, "titok")
+
+
+def output_path(args, plan: Plan) -> str:
+    if args.out:
+        return args.out
+    if plan.resolution is None:
+        raise ConversionError("cannot name the file <Variant>-<R>.tzw: the config has no "
+                              "dataset.preprocessing.crop_size; pass --out FILE")
+    folder = args.models_dir or default_models_dir()
+    return os.path.join(folder, f"{plan.variant}-{plan.resolution}.tzw")
+
+
+class Progress:
+    """Progress on stderr for large checkpoints: a bar on a terminal, else a line per tenth."""
+
+    def __init__(self, total_tensors: int, total_bytes: int, enabled: bool):
+        self.total, self.bytes_total = total_tensors, total_bytes
+        self.enabled = enabled and total_bytes >= PROGRESS_MIN_BYTES
+        self.tty = sys.stderr.isatty()
+        self.done_bytes = 0
+        self.last_tenth = 0
+
+    def __call__(self, index: int, entry: tzw.TableEntry) -> None:
+        if not self.enabled:
+            return
+        self.done_bytes += entry.raw_length
+        fraction = self.done_bytes / self.bytes_total if self.bytes_total else 1.0
+        if self.tty:
+            bar = "#" * int(fraction * 30)
+            sys.stderr.write(f"\r  [{bar:<30}] {index + 1}/{self.total} tensors, "
+                             f"{_size(self.done_bytes)} of {_size(self.bytes_total)}")
+            if index + 1 == self.total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+        elif int(fraction * 10) > self.last_tenth or index + 1 == self.total:
+            self.last_tenth = int(fraction * 10)
+            print(f"  {index + 1}/{self.total} tensors ({fraction:.0%})", file=sys.stderr, flush=True)
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.2f} {unit}"
+        n /= 1000
+    return f"{n:.2f} GB"
+
+
+def _dominant_dtype(specs: list[tzw.TensorSpec]) -> str:
+    totals: dict[str, int] = {}
+    for s in specs:
+        size = tzw.DTYPES[s.dtype].size
+        for d in s.shape:
+            size *= d
+        totals[s.dtype] = totals.get(s.dtype, 0) + size
+    return max(totals, key=totals.get) if totals else "f32"
+
+
+def build_metadata(plan: Plan, specs: list[tzw.TensorSpec], inputs: Inputs) -> dict[str, Any]:
+    sources = [{"file": os.path.basename(inputs.config), "sha256": sha256_of(inputs.config)},
+               {"file": os.path.basename(inputs.weights), "sha256": sha256_of(inputs.weights)}]
+    provenance: dict[str, Any] = {
+        "sources": sources,
+        "converter": CONVERTER,
+        "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    if inputs.hub_repo:
+        provenance["hub_repo"] = inputs.hub_repo
+    return {"format": tzw.FORMAT_NAME, "family": plan.family, "variant": plan.variant, "config": plan.config,
+            "dtype": _dominant_dtype(specs), "provenance": provenance}
+
+
+def _encoding(args) -> str:
+    if args.shuffle:
+        if args.compress == "none":
+            raise ConversionError("--shuffle needs zlib compression; drop --compress none")
+        return "zlib+shuffle"
+    return "zlib" if args.compress == "zlib" else "raw"
+
+
+def _describe(plan: Plan) -> str:
+    c = plan.config
+    if plan.family == "titok":
+        return f"titok {c['kind']}, {c['resolution']}x{c['resolution']}, {c['num_tokens']} tokens"
+    tok = c["tokenizer_variant"] or "no registered tokenizer"
+    return f"maskgit {c['kind']}, {c['num_tokens']} tokens, {c['layers']} layers, for {tok}"
+
+
+def convert(args) -> int:
+    started = time.monotonic()
+    encoding = _encoding(args)
+    hub_folder = download_from_hub(args.from_hub) if args.from_hub else None
+    inputs = locate_inputs(args, hub_folder)
+    root = load_config(inputs.config)
+    tensors = load_tensors(inputs.weights)
+    plan = plan_conversion(args, root, tensors, inputs.label)
+    params = sum(t.numel for t in plan.tensors)
+    for warning in plan.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.check:
+        if not args.quiet:
+            print(f"ok: {plan.variant} ({_describe(plan)}), {len(plan.tensors)} tensors, "
+                  f"{params / 1e6:.2f} M parameters")
+        return 0
+    out = output_path(args, plan)
+    if os.path.exists(out) and not args.force:
+        raise ConversionError(f"{out} exists (use --force to overwrite)")
+    folder = os.path.dirname(os.path.abspath(out))
+    os.makedirs(folder, exist_ok=True)
+
+    warnings: list[str] = []
+    specs = tensor_specs(plan, args.dtype, encoding, warnings)
+    metadata = build_metadata(plan, specs, inputs)
+    raw_bytes = sum(t.numel * tzw.DTYPES[s.dtype].size for t, s in zip(plan.tensors, specs))
+    progress = Progress(len(specs), raw_bytes, enabled=not args.quiet)
+    temp = os.path.join(folder, f".{os.path.basename(out)}.partial-{os.getpid()}")
+    try:
+        tzw.write_tzw(temp, metadata, specs, alignment=args.alignment, progress=progress)
+        if not args.no_verify:
+            with tzw.TZWFile(temp) as written:
+                written.verify()
+        os.replace(temp, out)
+    finally:
+        if os.path.exists(temp):
+            os.remove(temp)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+
+    if not args.quiet:
+        size_in = os.path.getsize(inputs.weights)
+        size_out = os.path.getsize(out)
+        print(f"wrote {out}")
+        print(f"  variant     {plan.variant} ({_describe(plan)})")
+        print(f"  tensors     {len(specs)}, {params / 1e6:.2f} M parameters, {metadata['dtype']}, {encoding}")
+        print(f"  size        {_size(size_in)} in -> {_size(size_out)} out (ratio {size_out / max(size_in, 1):.3f})")
+        print(f"  time        {time.monotonic() - started:.2f} s")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return convert(args)
+    except (ConversionError, tzw.TZWError) as e:
+        print(f"convert_checkpoint: error: {e}", file=sys.stderr)
+    except OSError as e:
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"convert_checkpoint: error: {where}{e.strerror or e}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("convert_checkpoint: interrupted", file=sys.stderr)
+        return 130
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
