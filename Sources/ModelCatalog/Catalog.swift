@@ -4,4 +4,6 @@ import TiTokVariants
 /// The model families this build knows: the one place a new family is added.
 public enum ModelCatalog {
     public static let families: [any ModelFamily] = [TiTokFamily()]
+    /// The registry over `families`, shared by the CLI and the C ABI.
+    public static let registry = ModelRegistry(families: families)
 }
