@@ -148,7 +148,7 @@ def locate_inputs(args, hub_folder: str | None = None) -> Inputs:
     if os.path.isdir(source):
         weights = _folder_weights(source)
         config = args.config or os.path.join(source, "config.json")
-        if not os.path.isfile(config):
+        if not args.config and not os.path.isfile(config):
             raise ConversionError(f"{source} has no config.json (pass --config FILE)")
     else:
         weights = source

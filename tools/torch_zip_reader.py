@@ -9,6 +9,7 @@ Tensors come back as lazy `SourceTensor`s honouring storage offset, size and str
 
 from __future__ import annotations
 
+import _compat_pickle
 import collections
 import io
 import os
@@ -104,6 +105,12 @@ class SafeUnpickler(pickle.Unpickler):
     """An unpickler that resolves only `ALLOWED_GLOBALS` and typed-storage persistent ids."""
 
     def find_class(self, module, name):
+        # Python 2 names (protocol < 3 pickles) as the standard unpickler would map them, so the
+        # refusal names what would really be loaded (`__builtin__.eval` is builtins.eval).
+        if (module, name) in _compat_pickle.NAME_MAPPING:
+            module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+        elif module in _compat_pickle.IMPORT_MAPPING:
+            module = _compat_pickle.IMPORT_MAPPING[module]
         target = ALLOWED_GLOBALS.get((module, name))
         if target is None:
             raise UnsafePickleError(f"refusing to load: the pickle references {module}.{name}")

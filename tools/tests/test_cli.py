@@ -1,0 +1,112 @@
+"""The command line: help, output naming and overwrite rules, one-line errors with status 1."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import tzw
+from conftest import TOOLS, fixture_dir
+
+CASE = "tiny_vae_r64_t32"
+
+
+def test_help_explains_inputs_and_options():
+    result = subprocess.run([sys.executable, str(TOOLS / "convert_checkpoint.py"), "--help"],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0
+    for text in ("--config", "--models-dir", "--dtype", "--compress", "--shuffle", "--variant", "--force",
+                 "--from-hub", "WITHOUT torch", "<Variant>-<R>.tzw"):
+        assert text in result.stdout, text
+
+
+def test_script_reports_errors_in_one_line(tmp_path):
+    result = subprocess.run([sys.executable, str(TOOLS / "convert_checkpoint.py"), str(tmp_path / "nope")],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [f"convert_checkpoint: error: {tmp_path / 'nope'}: no such file or folder"]
+
+
+def test_existing_output_needs_force(tmp_path, convert):
+    out = tmp_path / "m.tzw"
+    out.write_bytes(b"keep me")
+    code, _, err = convert(fixture_dir(CASE), "--out", out)
+    assert code == 1 and "exists (use --force to overwrite)" in err
+    assert out.read_bytes() == b"keep me"
+    code, _, err = convert(fixture_dir(CASE), "--out", out, "--force")
+    assert code == 0, err
+    with tzw.TZWFile(out) as f:
+        assert f.metadata["family"] == "titok"
+
+
+def test_default_folder_is_the_search_path(tmp_path, convert, monkeypatch):
+    monkeypatch.setenv("TITOK_MODELS", str(tmp_path / "models"))
+    code, out, err = convert(fixture_dir(CASE), "--quiet")
+    assert code == 0, err
+    assert out == "" and err == ""
+    assert (tmp_path / "models" / f"custom-{CASE}-64.tzw").exists()
+    monkeypatch.delenv("TITOK_MODELS")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert convert(fixture_dir(CASE), "--quiet")[0] == 0
+    assert (tmp_path / "cache" / "titok" / f"custom-{CASE}-64.tzw").exists()
+
+
+def test_check_writes_nothing(tmp_path, convert):
+    code, out, _ = convert(fixture_dir(CASE), "--check", "--models-dir", tmp_path)
+    assert code == 0 and out.startswith(f"ok: custom-{CASE} (titok vae, 64x64, 32 tokens), 74 tensors")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_safetensors_file_finds_config_beside_it(tmp_path, convert):
+    code, _, err = convert(fixture_dir(CASE) / "model.safetensors", "--out", tmp_path / "m.tzw")
+    assert code == 0 and "using the config beside the checkpoint" in err
+
+
+def test_file_without_config_is_refused(tmp_path, convert):
+    shutil.copy(fixture_dir(CASE) / "model.safetensors", tmp_path / "weights.safetensors")
+    code, _, err = convert(tmp_path / "weights.safetensors", "--out", tmp_path / "m.tzw")
+    assert code == 1 and "needs its config: pass --config FILE" in err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--shuffle", "--compress", "none"], "--shuffle needs zlib compression"),
+    (["--config", "/nonexistent/config.json"], "cannot read config /nonexistent/config.json"),
+])
+def test_bad_option_combinations(tmp_path, convert, argv, message):
+    code, _, err = convert(fixture_dir(CASE), "--out", tmp_path / "m.tzw", *argv)
+    assert code == 1 and message in err
+
+
+def test_bad_json_config_is_refused(tmp_path, convert):
+    (tmp_path / "config.json").write_text("{not json")
+    code, _, err = convert(fixture_dir(CASE) / "model.safetensors", "--config", tmp_path / "config.json",
+                           "--out", tmp_path / "m.tzw")
+    assert code == 1 and "config config.json is not valid JSON" in err
+
+
+def test_truncated_safetensors_is_refused(tmp_path, convert):
+    folder = tmp_path / "case"
+    folder.mkdir()
+    shutil.copy(fixture_dir(CASE) / "config.json", folder / "config.json")
+    data = (fixture_dir(CASE) / "model.safetensors").read_bytes()
+    (folder / "model.safetensors").write_bytes(data[: len(data) - 100])
+    code, _, err = convert(folder, "--out", tmp_path / "m.tzw")
+    assert code == 1 and "runs past the end of the file (truncated?)" in err
+
+
+def test_not_a_checkpoint_is_refused(tmp_path, convert):
+    folder = tmp_path / "case"
+    folder.mkdir()
+    shutil.copy(fixture_dir(CASE) / "config.json", folder / "config.json")
+    (folder / "model.safetensors").write_bytes(b"\x05\x00\x00\x00\x00\x00\x00\x00hello")
+    code, _, err = convert(folder, "--out", tmp_path / "m.tzw")
+    assert code == 1 and "header" in err
+
+
+def test_from_hub_without_the_package_says_so(tmp_path, convert, monkeypatch):
+    monkeypatch.setitem(sys.modules, "huggingface_hub", None)  # import fails
+    code, _, err = convert("--from-hub", "yucornetto/tokenizer_titok_l32_imagenet", "--out", tmp_path / "m.tzw")
+    assert code == 1 and "--from-hub needs the huggingface_hub package" in err
