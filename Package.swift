@@ -33,7 +33,7 @@ let package = Package(
         // The list of installed families: the one place a new family is added.
         .target(name: "ModelCatalog", dependencies: ["ModelZoo", "TiTokVariants"]),
         // The exported C ABI (include/titok.h), built as libtitok.so.
-        .target(name: "CTiTok", dependencies: ["ModelCatalog", "ModelZoo"]),
+        .target(name: "CTiTok", dependencies: ["ModelCatalog", "ModelZoo", "ImageIO"]),
         // The command-line tool.
         .executableTarget(
             name: "zoo",
