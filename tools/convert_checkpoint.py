@@ -172,7 +172,11 @@ def download_from_hub(repo_id: str) -> str:
         raise ConversionError("--from-hub needs the huggingface_hub package (pip install huggingface_hub); "
                               "or download the repository yourself and pass its folder") from None
     try:
-        return snapshot_download(repo_id=repo_id, allow_patterns=["config.json", "*.safetensors", "*.bin"])
+        # safetensors when the repository has it; the pickled checkpoint only as a fallback
+        folder = snapshot_download(repo_id=repo_id, allow_patterns=["config.json", "*.safetensors"])
+        if not any(name.endswith(".safetensors") for name in os.listdir(folder)):
+            folder = snapshot_download(repo_id=repo_id, allow_patterns=["config.json", "*.bin", "*.pt", "*.pth"])
+        return folder
     except Exception as e:  # network errors, unknown repo, gated repo...
         raise ConversionError(f"could not download {repo_id} from the hub: {type(e).__name__}: {e}") from None
 
@@ -390,7 +394,7 @@ class Progress:
         if self.tty:
             bar = "#" * int(fraction * 30)
             sys.stderr.write(f"\r  [{bar:<30}] {index + 1}/{self.total} tensors, "
-                             f"{_size(self.done_bytes)} of {_size(self.bytes_total)}")
+                             f"{_size(self.done_bytes)} of {_size(self.bytes_total)}   ")
             if index + 1 == self.total:
                 sys.stderr.write("\n")
             sys.stderr.flush()
