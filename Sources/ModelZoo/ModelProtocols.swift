@@ -118,6 +118,15 @@ public protocol ImageTokenizer: AnyObject, Sendable {
 /// A class-conditional token generator (MaskGIT). Its protocol lives in `Generation.swift`.
 public protocol TokenGenerator: AnyObject, Sendable {
     var generatorInfo: GeneratorInfo { get }
+    /// The paper's sampling settings for this generator (seed 0).
+    var defaultParameters: GenerationParams { get }
+    /// Samples [labels.count, N] token ids, image b of class labels[b]. `noise` nil: seeded from
+    /// `parameters.seed`. Bad labels or settings throw `ZooError.invalidArgument`.
+    func generate(labels: [Int], parameters: GenerationParams, noise: (any NoiseSource)?,
+                  progress: GenerationProgress?) throws -> GeneratedTokens
+    /// One network pass: logits [batch, N, K] over the image tokens for `imageIds` [batch, N]
+    /// (0..<K, or K for a mask); labels[b] nil is the unconditional ("no class") token.
+    func logits(imageIds: [Int32], labels: [Int?]) throws -> [Float]
 }
 
 /// Shape facts of an opened generator.
