@@ -1,0 +1,145 @@
+/*
+ * titok.h - C interface of libtitok, the TiTok Zoo image tokenizer library.
+ *
+ * TiTok turns an R x R RGB image into N discrete tokens (or N latent vectors for VAE
+ * models) and back. Models are single `.tzw` weight files.
+ *
+ * Conventions:
+ *   - Every call that can fail returns a titok_status; on failure titok_last_error()
+ *     gives a human-readable message for the calling thread. Nothing aborts on bad input.
+ *   - Structs that can grow carry `struct_size` as their first field: set it to
+ *     sizeof(the struct) (titok_options_default does it for titok_options). The library
+ *     accepts larger structs from newer headers and rejects ones smaller than version 1.
+ *   - Thread safety: one titok_model may be used by several threads at once for
+ *     titok_encode/titok_decode/titok_encode_latents/titok_decode_latents/titok_model_get_info.
+ *     titok_model_free must not race with any other use of the same handle.
+ *   - Memory: buffers passed in are owned by the caller; everything the library allocates
+ *     for a model is released by titok_model_free. Strings returned by the library are
+ *     owned by it (see each function for how long they stay valid).
+ *
+ * ABI changes are listed in docs/c-abi.md; TITOK_ABI_VERSION is bumped on any
+ * incompatible change.
+ */
+#ifndef TITOK_H
+#define TITOK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#  if defined(TITOK_BUILDING_LIBRARY)
+#    define TITOK_API __declspec(dllexport)
+#  else
+#    define TITOK_API __declspec(dllimport)
+#  endif
+#elif defined(__GNUC__) || defined(__clang__)
+#  define TITOK_API __attribute__((visibility("default")))
+#else
+#  define TITOK_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Version of this interface; titok_abi_version() returns the library's. */
+#define TITOK_ABI_VERSION 1
+
+/** An opened model (tokenizer or generator). Opaque. */
+typedef struct titok_model titok_model;
+
+/** Result of every fallible call. */
+typedef enum {
+    TITOK_OK = 0,
+    TITOK_E_INVALID_ARGUMENT = 1, /* NULL pointer, zero batch, bad size, unknown variant, wrong model kind */
+    TITOK_E_IO = 2,               /* file missing or unreadable, no weights on the search path */
+    TITOK_E_FORMAT = 3,           /* a file that is not a valid weight file / image, or does not fit its model */
+    TITOK_E_UNSUPPORTED = 4,      /* something this build or this model cannot do */
+    TITOK_E_OUT_OF_MEMORY = 5,    /* a buffer size that overflows or cannot be allocated */
+    TITOK_E_INTERNAL = 6          /* a bug in the library: please report the message */
+} titok_status;
+
+/** Options for opening a model. Initialise with titok_options_default. */
+typedef struct {
+    uint32_t struct_size; /* sizeof(titok_options) */
+    int32_t num_threads;  /* compute threads; 0 = all cores */
+} titok_options;
+
+/** Shape facts of an opened model. Set struct_size = sizeof(titok_model_info) before the call. */
+typedef struct {
+    uint32_t struct_size;  /* sizeof(titok_model_info), set by the caller */
+    char variant[64];      /* variant name, NUL-terminated (truncated if longer) */
+    int32_t resolution;    /* R: images are R x R (0 for generators) */
+    int32_t num_tokens;    /* N tokens per image */
+    int32_t codebook_size; /* token ids are 0..codebook_size-1 (0 for VAE models) */
+    int32_t token_dim;     /* C: channels per token latent (VAE: latent channels; 0 for generators) */
+    int32_t is_vae;        /* 1 for VAE (continuous) tokenizers, else 0 */
+} titok_model_info;
+
+/** Fills *opts with the defaults (struct_size set, all cores). NULL is a no-op. */
+TITOK_API void titok_options_default(titok_options *opts);
+
+/** Library version ("1.0.0"); a static string. */
+TITOK_API const char *titok_version(void);
+
+/** ABI version the library implements; compare with TITOK_ABI_VERSION. */
+TITOK_API uint32_t titok_abi_version(void);
+
+/** sizeof(titok_options) and sizeof(titok_model_info) as the library was built (binding checks). */
+TITOK_API size_t titok_sizeof_options(void);
+TITOK_API size_t titok_sizeof_model_info(void);
+
+/** A short static name for a status ("TITOK_E_IO"); unknown values give "TITOK_E_UNKNOWN". */
+TITOK_API const char *titok_status_string(titok_status status);
+
+/** Message of the last failed call on this thread ("" if none). Owned by the library; valid
+ *  until the next failing call on the same thread. */
+TITOK_API const char *titok_last_error(void);
+
+/** Opens a .tzw weight file. opts may be NULL (defaults). On success *out holds a new handle. */
+TITOK_API titok_status titok_model_open(const char *path, const titok_options *opts, titok_model **out);
+
+/** Opens the registered variant ("TiTok-L-32") at `resolution` (0 = the variant's default)
+ *  from `models_dir`, or from the search path when NULL ($TITOK_MODELS, then
+ *  $XDG_CACHE_HOME/titok, default ~/.cache/titok), looking for <variant>-<R>.tzw. */
+TITOK_API titok_status titok_model_open_variant(const char *variant, int32_t resolution, const char *models_dir,
+                                                const titok_options *opts, titok_model **out);
+
+/** Builds a registered variant with seeded random (untrained) weights: real shapes and cost,
+ *  meaningless outputs. For benchmarks and tests. resolution 0 = the variant's default. */
+TITOK_API titok_status titok_model_open_random(const char *variant, int32_t resolution, uint64_t seed,
+                                               const titok_options *opts, titok_model **out);
+
+/** Releases a model and everything the library allocated for it. NULL is a no-op. */
+TITOK_API void titok_model_free(titok_model *model);
+
+/** Fills *out (whose struct_size the caller set) with the model's shape facts. */
+TITOK_API titok_status titok_model_get_info(const titok_model *model, titok_model_info *out);
+
+/** Encodes `batch` images to token ids (VQ tokenizers only).
+ *  rgb: batch x R x R x 3 bytes, rows top to bottom, RGB interleaved; tokens_out: batch x N. */
+TITOK_API titok_status titok_encode(titok_model *model, const uint8_t *rgb, size_t batch, int32_t *tokens_out);
+
+/** Decodes `batch` x N token ids (each in 0..codebook_size-1) to images (VQ tokenizers only).
+ *  rgb_out: batch x R x R x 3 bytes; pixels are clamped to [0,1], scaled by 255, truncated. */
+TITOK_API titok_status titok_decode(titok_model *model, const int32_t *tokens, size_t batch, uint8_t *rgb_out);
+
+/** Encodes float images to latents (any tokenizer).
+ *  pixels: planar [batch, 3, R, R] in [0,1]; latents_out: [batch, C, N] with C = token_dim:
+ *  the quantized codebook vectors for VQ models, the posterior mean for VAE models. */
+TITOK_API titok_status titok_encode_latents(titok_model *model, const float *pixels, size_t batch,
+                                            float *latents_out);
+
+/** Decodes latents [batch, C, N] to float images [batch, 3, R, R] (unclamped; any tokenizer). */
+TITOK_API titok_status titok_decode_latents(titok_model *model, const float *latents, size_t batch,
+                                            float *pixels_out);
+
+/** Reads a PNG or JPEG file and fits it to R x R the way the reference evaluates: resize the
+ *  shorter side to R (bicubic), crop the centre. rgb_out: R x R x 3 bytes. */
+TITOK_API titok_status titok_image_load_rgb(const char *path, int32_t resolution, uint8_t *rgb_out);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* TITOK_H */

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# C ABI tests: builds libtitok.so if needed, converts the fixture models, compiles tests/c/test_abi.c
+# as C99 and the header as C++ (-Wall -Wextra -Werror), runs them, then runs the C test under
+# valgrind (definite and indirect leaks and memory errors fail the run).
+# TITOK_SCRATCH_PATH=DIR uses `swift build --scratch-path DIR` instead of .build.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+SCRATCH=()
+if [ -n "${TITOK_SCRATCH_PATH:-}" ]; then SCRATCH=(--scratch-path "$TITOK_SCRATCH_PATH"); fi
+BIN="$(swift build "${SCRATCH[@]}" --show-bin-path)"
+if [ ! -f "$BIN/libtitok.so" ]; then swift build "${SCRATCH[@]}" --product titok; fi
+
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+FIX=Tests/Fixtures/titok
+
+echo "-- converting fixture models"
+python3 tools/convert_checkpoint.py "$FIX/tiny_legacy_vq_r64_t32" --variant tiny_legacy_vq_r64_t32 \
+    --out "$WORK/legacy.tzw" --quiet
+python3 tools/convert_checkpoint.py "$FIX/tiny_vae_r64_t32" --variant tiny_vae_r64_t32 \
+    --out "$WORK/vae.tzw" --quiet
+head -c 4000 "$WORK/legacy.tzw" > "$WORK/truncated.tzw"
+head -c 5000 /dev/zero | tr '\0' 'x' > "$WORK/garbage.tzw"
+python3 tests/c/dump_fixtures.py "$FIX" "$WORK"
+
+echo "-- compiling"
+cc -std=c99 -Wall -Wextra -Wpedantic -Werror -Iinclude tests/c/test_abi.c -o "$WORK/test_abi" \
+    -L"$BIN" -ltitok -Wl,-rpath,"$BIN" -lpthread -lm
+c++ -std=c++11 -Wall -Wextra -Wpedantic -Werror -x c++ -Iinclude tests/c/header_cpp.cc -o "$WORK/header_cpp" \
+    -L"$BIN" -ltitok -Wl,-rpath,"$BIN"
+
+# Keep the user's installed models out of the registry lookups.
+export TITOK_MODELS="" XDG_CACHE_HOME="$WORK/cache"
+
+echo "-- running"
+"$WORK/header_cpp"
+"$WORK/test_abi" "$WORK" "$FIX/tiny_legacy_vq_r64_t32"
+
+if command -v valgrind > /dev/null; then
+    echo "-- under valgrind"
+    valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect \
+        --show-leak-kinds=definite,indirect --error-exitcode=1 \
+        "$WORK/test_abi" "$WORK" "$FIX/tiny_legacy_vq_r64_t32"
+else
+    echo "-- valgrind not installed: memory check SKIPPED (apt-get install valgrind)"
+fi
+echo "-- C ABI tests passed"
