@@ -480,7 +480,8 @@ def convert(args) -> int:
     progress = Progress(len(specs), raw_bytes, enabled=not args.quiet)
     temp = os.path.join(folder, f".{os.path.basename(out)}.partial-{os.getpid()}")
     try:
-        tzw.write_tzw(temp, metadata, specs, alignment=args.alignment, progress=progress)
+        tzw.write_tzw(temp, metadata, specs, alignment=args.alignment, progress=progress,
+                      workers=min(8, os.cpu_count() or 1))
         if not args.no_verify:
             with tzw.TZWFile(temp) as written:
                 written.verify()

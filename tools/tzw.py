@@ -10,14 +10,17 @@ patterns (numpy has no bf16 type); `float32_to_bfloat16_bits` rounds to nearest 
 
 from __future__ import annotations
 
+import collections
+import itertools
 import json
 import math
 import mmap
 import os
 import struct
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 
@@ -199,10 +202,11 @@ def encode_tensor(raw: bytes, dtype: str, encoding: str, level: int = 6) -> byte
 
 def write_tzw(path: str | os.PathLike, metadata: Mapping[str, Any], tensors: Iterable[TensorSpec],
               alignment: int = 64, level: int = 6,
-              progress: Callable[[int, TableEntry], None] | None = None) -> list[TableEntry]:
-    """Writes a .tzw file, one tensor in memory at a time. The table's size is known from the
+              progress: Callable[[int, TableEntry], None] | None = None,
+              workers: int = 1) -> list[TableEntry]:
+    """Writes a .tzw file, a few tensors in memory at a time. The table's size is known from the
     names and ranks alone, so records are written first at `data_offset`, then the header,
-    metadata and table in front of them. Returns the table."""
+    metadata and table in front of them. `workers` threads compress. Returns the table."""
     _check_alignment(alignment)
     specs = list(tensors)
     if len(specs) > MAX_TENSORS:
@@ -232,9 +236,8 @@ def write_tzw(path: str | os.PathLike, metadata: Mapping[str, Any], tensors: Ite
     with open(path, "wb") as f:
         f.seek(data_offset)
         position = 0
-        for index, (spec, raw_length) in enumerate(zip(specs, raw_lengths)):
-            raw = _raw_bytes(spec, raw_length)
-            stored = encode_tensor(raw, spec.dtype, spec.encoding, level)
+        encoded = _encode_all(specs, raw_lengths, level, workers)
+        for index, (spec, raw_length, stored) in enumerate(zip(specs, raw_lengths, encoded)):
             offset = align_up(position, alignment)
             if offset > position:
                 f.write(b"\0" * (offset - position))
@@ -257,6 +260,27 @@ def write_tzw(path: str | os.PathLike, metadata: Mapping[str, Any], tensors: Ite
         f.write(head + meta_bytes + table + b"\0" * (data_offset - table_offset - table_length))
         f.truncate(file_size)
     return entries
+
+
+def _encode_all(specs: list[TensorSpec], raw_lengths: list[int], level: int, workers: int) -> Iterator[bytes]:
+    """The stored bytes of each tensor, in order. Compression runs on `workers` threads (zlib
+    releases the GIL) with a bounded look-ahead, so memory stays a few tensors deep."""
+    def encode(spec: TensorSpec, raw_length: int) -> bytes:
+        return encode_tensor(_raw_bytes(spec, raw_length), spec.dtype, spec.encoding, level)
+
+    jobs = iter(zip(specs, raw_lengths))
+    if workers <= 1 or all(s.encoding == "raw" for s in specs):
+        for spec, raw_length in jobs:
+            yield encode(spec, raw_length)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending = collections.deque(pool.submit(encode, *job) for job in itertools.islice(jobs, 2 * workers))
+        while pending:
+            stored = pending.popleft().result()
+            job = next(jobs, None)
+            if job is not None:
+                pending.append(pool.submit(encode, *job))
+            yield stored
 
 
 def _raw_bytes(spec: TensorSpec, raw_length: int) -> bytes:

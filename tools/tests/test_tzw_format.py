@@ -293,3 +293,15 @@ def test_inflation_must_give_exactly_raw_length(tmp_path):
     path.write_bytes(bytes(data))
     with tzw.TZWFile(path) as f, pytest.raises(tzw.TZWError, match="exactly"):
         f.raw_bytes("a.f32")
+
+
+def test_threaded_compression_writes_the_same_bytes(tmp_path):
+    arrays = {f"t{i}": np.random.default_rng(i).standard_normal((37, 11)).astype("<f4") for i in range(12)}
+    meta = {"format": tzw.FORMAT_NAME, "family": "titok", "variant": "x", "config": {}}
+    outputs = []
+    for workers in (1, 3):
+        specs = [tzw.TensorSpec(k, "f32", a.shape, lambda a=a: a, "zlib+shuffle") for k, a in arrays.items()]
+        path = tmp_path / f"w{workers}.tzw"
+        tzw.write_tzw(path, meta, specs, workers=workers)
+        outputs.append(path.read_bytes())
+    assert outputs[0] == outputs[1]
