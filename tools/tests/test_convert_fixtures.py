@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import tzw
-from conftest import GENERATOR_CASES, TITOK_CASES, fixture_dir
+from converter_paths import GENERATOR_CASES, TITOK_CASES, fixture_dir
 from safetensors_reader import read_safetensors
 from test_tzw_format import _bf16_reference, is_nearest_even_f16
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from checkpoint_types import ConversionError
-from conftest import fixture_dir
+from converter_paths import fixture_dir
 from torch_zip_reader import SafeUnpickler, UnsafePickleError, read_torch_zip
 from torch_zip_builder import Storage, TensorView, contiguous, write_checkpoint, write_raw_pickle
 

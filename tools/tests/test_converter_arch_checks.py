@@ -15,7 +15,7 @@ import convert_checkpoint
 import tzw
 import variants
 from checkpoint_types import ConversionError, SourceTensor
-from conftest import fixture_dir
+from converter_paths import fixture_dir
 from maskgit_arch import maskgit_expected_shapes
 from safetensors_reader import read_safetensors
 from titok_arch import titok_config, titok_expected_shapes

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 import tzw
-from conftest import TOOLS, fixture_dir
+from converter_paths import TOOLS, fixture_dir
 
 CASE = "tiny_vae_r64_t32"
 
