@@ -30,6 +30,8 @@ let package = Package(
         .target(name: "ModelZoo", dependencies: ["WeightFormat", "Kernels", "ImageIO"]),
         // The TiTok tokenizer family (legacy VQ, single-stage VQ, VAE).
         .target(name: "TiTokVariants", dependencies: ["ModelZoo", "Kernels", "WeightFormat"], swiftSettings: optimize),
+        // The MaskGIT class-conditional token generators (ViT/BERT and UViT).
+        .target(name: "MaskGITGenerators", dependencies: ["ModelZoo", "Kernels", "WeightFormat"], swiftSettings: optimize),
         // The list of installed families: the one place a new family is added.
         .target(name: "ModelCatalog", dependencies: ["ModelZoo", "TiTokVariants"]),
         // The exported C ABI (include/titok.h), built as libtitok.so.
@@ -43,6 +45,7 @@ let package = Package(
         .testTarget(name: "WeightFormatTests", dependencies: ["WeightFormat"]),
         .testTarget(name: "TiTokTests", dependencies: ["TiTokVariants", "ModelZoo", "WeightFormat", "Kernels"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
+        .testTarget(name: "GeneratorTests", dependencies: ["MaskGITGenerators", "TiTokVariants", "ModelZoo", "WeightFormat"]),
         .testTarget(name: "ZooTests", dependencies: ["ModelCatalog", "ModelZoo", "ImageIO", "WeightFormat"]),
     ]
 )
