@@ -159,14 +159,25 @@ def read_torch_zip(path: str | os.PathLike) -> dict[str, SourceTensor]:
     return {key: _source_tensor(archive, prefix, file, key, ref) for key, ref in state.items()}
 
 
-def _read(archive: zipfile.ZipFile, entry: str, file: str) -> bytes:
+def _read(archive: zipfile.ZipFile, entry: str, file: str, expected: int | None = None) -> bytes:
+    """An entry's bytes; with `expected`, exactly that many, checked against the entry's declared
+    size first, so a forged entry cannot make us inflate more than the tensor needs."""
     try:
-        return archive.read(entry)
+        if expected is None:
+            return archive.read(entry)
+        declared = archive.getinfo(entry).file_size
+        if declared < expected:
+            raise ConversionError(f"{file}: storage {entry} holds {declared} bytes, expected {expected}")
+        with archive.open(entry) as handle:
+            data = handle.read(expected)
+        if len(data) != expected:
+            raise ConversionError(f"{file}: storage {entry} is truncated")
+        return data
     except KeyError:
         raise ConversionError(f"{file}: missing zip entry {entry}") from None
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as e:
-        raise ConversionError(f"{file}: damaged zip entry {entry} ({e})") from None
-    except Exception as e:  # zlib.error and friends from a corrupt deflate stream
+    except ConversionError:
+        raise
+    except Exception as e:  # BadZipFile (bad CRC), EOFError, zlib.error from a corrupt deflate stream...
         raise ConversionError(f"{file}: damaged zip entry {entry} ({e})") from None
 
 
@@ -210,10 +221,7 @@ def _source_tensor(archive: zipfile.ZipFile, prefix: str, file: str, key: str, r
     def load() -> np.ndarray:
         if numel == 0:
             return np.zeros(ref.size, dtype=kind.numpy)
-        data = _read(archive, entry, file)
-        if len(data) < storage.numel * kind.size:
-            raise ConversionError(f"{file}: storage {entry} holds {len(data)} bytes, "
-                                  f"expected {storage.numel * kind.size}")
+        data = _read(archive, entry, file, storage.numel * kind.size)
         flat = np.frombuffer(data, dtype=kind.numpy, count=storage.numel)
         view = np.lib.stride_tricks.as_strided(
             flat[ref.offset:], shape=ref.size, strides=tuple(s * kind.size for s in ref.stride),

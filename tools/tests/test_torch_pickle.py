@@ -163,3 +163,14 @@ def test_damaged_pickle_stream_is_refused(tmp_path):
     write_raw_pickle(path, blob[: len(blob) // 2])
     with pytest.raises(ConversionError, match="damaged pickle"):
         read_torch_zip(path)
+
+
+def test_deflated_entries_read_and_short_storage_is_refused(tmp_path):
+    s = Storage("0", np.arange(6, dtype="<f4"))
+    path = tmp_path / "c.pt"
+    write_checkpoint(path, {"w": contiguous(s, (2, 3))}, [s], compress=True)
+    assert np.array_equal(read_torch_zip(path)["w"].load(), np.arange(6).reshape(2, 3))
+    short = Storage("0", np.arange(4, dtype="<f4"))  # the zip entry is shorter than the pickle says
+    write_checkpoint(path, {"w": TensorView(Storage("0", np.arange(6, dtype="<f4")), 0, (2, 3), (3, 1))}, [short])
+    with pytest.raises(ConversionError, match="storage archive/data/0 holds 16 bytes, expected 24"):
+        read_torch_zip(path)["w"].load()
