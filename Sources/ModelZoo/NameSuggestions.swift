@@ -3,15 +3,18 @@ enum NameSuggestions {
     /// Up to `limit` candidates closest to `query`, nearest first; only reasonably close ones.
     static func closest(to query: String, among candidates: [String], limit: Int = 3) -> [String] {
         let q = normalized(query)
-        let scored: [(name: String, distance: Int)] = candidates.map { c in
+        // A name containing the query (or contained in it) ranks first; then by edit distance.
+        let scored: [(name: String, contains: Bool, distance: Int)] = candidates.map { c in
             let n = normalized(c)
-            var d = editDistance(q, n)
-            if q.count >= 4, n.count >= 4, n.contains(q) || q.contains(n) { d = min(d, 1) }
-            return (c, d)
+            let contains = q.count >= 4 && n.count >= 4 && (String(n).contains(String(q)) || String(q).contains(String(n)))
+            return (c, contains, editDistance(q, n))
         }
         let threshold = max(2, q.count / 3)
-        return scored.filter { $0.distance <= threshold }
-            .sorted { $0.distance != $1.distance ? $0.distance < $1.distance : $0.name < $1.name }
+        return scored.filter { $0.contains || $0.distance <= threshold }
+            .sorted { a, b in
+                if a.contains != b.contains { return a.contains }
+                return a.distance != b.distance ? a.distance < b.distance : a.name < b.name
+            }
             .prefix(limit).map(\.name)
     }
 
