@@ -454,6 +454,8 @@ def _describe(plan: Plan) -> str:
 def convert(args) -> int:
     started = time.monotonic()
     encoding = _encoding(args)
+    if args.from_hub and args.input:
+        raise ConversionError("give either INPUT or --from-hub REPO_ID, not both")
     hub_folder = download_from_hub(args.from_hub) if args.from_hub else None
     inputs = locate_inputs(args, hub_folder)
     root = load_config(inputs.config)

@@ -110,3 +110,27 @@ def test_from_hub_without_the_package_says_so(tmp_path, convert, monkeypatch):
     monkeypatch.setitem(sys.modules, "huggingface_hub", None)  # import fails
     code, _, err = convert("--from-hub", "yucornetto/tokenizer_titok_l32_imagenet", "--out", tmp_path / "m.tzw")
     assert code == 1 and "--from-hub needs the huggingface_hub package" in err
+
+
+def test_from_hub_uses_snapshot_download(tmp_path, convert, monkeypatch):
+    """An offline stand-in for huggingface_hub: the converter asks for safetensors + config first."""
+    import types
+    calls = []
+
+    def snapshot_download(repo_id, allow_patterns):
+        calls.append((repo_id, allow_patterns))
+        folder = tmp_path / "snapshot"
+        if not folder.exists():
+            folder.mkdir()
+            for name in ("config.json", "model.safetensors"):
+                shutil.copy(fixture_dir(CASE) / name, folder / name)
+        return str(folder)
+
+    monkeypatch.setitem(sys.modules, "huggingface_hub", types.SimpleNamespace(snapshot_download=snapshot_download))
+    code, _, err = convert("--from-hub", "someone/tiny_vae_repo", "--models-dir", tmp_path / "models")
+    assert code == 0, err
+    assert calls == [("someone/tiny_vae_repo", ["config.json", "*.safetensors"])]
+    with tzw.TZWFile(tmp_path / "models" / "custom-tiny_vae_repo-64.tzw") as f:
+        assert f.metadata["provenance"]["hub_repo"] == "someone/tiny_vae_repo"
+    code, _, err = convert(fixture_dir(CASE), "--from-hub", "someone/x")
+    assert code == 1 and "not both" in err
