@@ -502,7 +502,8 @@ class TZWFile:
             return stored
         inflater = zlib.decompressobj()
         try:
-            raw = inflater.decompress(stored, e.raw_length)  # never more than raw_length
+            # never more than raw_length (at least 1: a max_length of 0 would mean "no limit")
+            raw = inflater.decompress(stored, max(e.raw_length, 1))
         except zlib.error as err:
             raise TZWError(f"tensor {name}: zlib data is damaged ({err})") from None
         if len(raw) != e.raw_length or inflater.unconsumed_tail or not inflater.eof:
