@@ -531,3 +531,41 @@ class TZWFile:
 
 def read_tzw(path: str | os.PathLike) -> TZWFile:
     return TZWFile(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python3 tools/tzw.py FILE...`: validates each file fully (structure and every CRC) and
+    prints a one-paragraph summary; status 1 with one line per bad file."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="tzw.py", description="Validate and summarise .tzw weight files.")
+    parser.add_argument("files", nargs="+", metavar="FILE")
+    parser.add_argument("--tensors", action="store_true", help="also list every tensor")
+    args = parser.parse_args(argv)
+    status = 0
+    for path in args.files:
+        try:
+            with TZWFile(path) as f:
+                f.verify()
+                counts: dict[str, int] = {}
+                for e in f.entries:
+                    key = f"{e.dtype}/{e.encoding}"
+                    counts[key] = counts.get(key, 0) + 1
+                params = sum(math.prod(e.shape) for e in f.entries)
+                print(f"{path}: ok")
+                print(f"  {f.metadata['family']} {f.metadata['variant']}, {len(f.entries)} tensors, "
+                      f"{params / 1e6:.2f} M elements, alignment {f.header.alignment}, "
+                      + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+                print(f"  config {json.dumps(f.metadata['config'], sort_keys=True)}")
+                if args.tensors:
+                    for e in f.entries:
+                        print(f"  {e.name} {e.dtype} {list(e.shape)} {e.encoding} {e.stored_length} bytes")
+        except (TZWError, OSError) as e:
+            print(f"{path}: error: {e}", file=sys.stderr)
+            status = 1
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

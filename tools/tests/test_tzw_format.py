@@ -305,3 +305,17 @@ def test_threaded_compression_writes_the_same_bytes(tmp_path):
         tzw.write_tzw(path, meta, specs, workers=workers)
         outputs.append(path.read_bytes())
     assert outputs[0] == outputs[1]
+
+
+def test_command_line_validator(tmp_path, capsys):
+    good, bad = tmp_path / "good.tzw", tmp_path / "bad.tzw"
+    write_sample(good, "zlib")
+    data = bytearray(good.read_bytes())
+    data[-1] ^= 0xFF  # inside the last record (the empty tensor's zlib stream)
+    bad.write_bytes(bytes(data))
+    assert tzw.main([str(good), "--tensors"]) == 0
+    out = capsys.readouterr().out
+    assert f"{good}: ok" in out and "titok x, 9 tensors" in out and "a.f32 f32 [5, 7] zlib" in out
+    assert tzw.main([str(good), str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{bad}: error: tensor ") and "damaged" in err
