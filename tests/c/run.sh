@@ -30,12 +30,22 @@ cc -std=c99 -Wall -Wextra -Wpedantic -Werror -Iinclude tests/c/test_abi.c -o "$W
 c++ -std=c++11 -Wall -Wextra -Wpedantic -Werror -x c++ -Iinclude tests/c/header_cpp.cc -o "$WORK/header_cpp" \
     -L"$BIN" -ltitok -Wl,-rpath,"$BIN"
 
+cc -std=c99 -Wall -Wextra -Werror -Iinclude tests/c/example.c -o "$WORK/demo" -L"$BIN" -ltitok -Wl,-rpath,"$BIN"
+python3 - <<'PY'  # the README shows tests/c/example.c verbatim
+import sys
+example = open("tests/c/example.c").read()
+sys.exit(0 if example in open("README.md").read() else "README.md does not show tests/c/example.c verbatim")
+PY
+
 # Keep the user's installed models out of the registry lookups.
 export TITOK_MODELS="" XDG_CACHE_HOME="$WORK/cache"
 
 echo "-- running"
 "$WORK/header_cpp"
 "$WORK/test_abi" "$WORK" "$FIX/tiny_legacy_vq_r64_t32"
+DEMO="$("$WORK/demo" "$WORK/legacy.tzw" assets/images/ILSVRC2012_val_00010240.png)"
+echo "$DEMO"
+case "$DEMO" in "tiny_legacy_vq_r64_t32: 32 tokens: "*) echo "demo     ok" ;; *) echo "demo     FAILED"; exit 1 ;; esac
 
 if command -v valgrind > /dev/null; then
     echo "-- under valgrind"
