@@ -10,5 +10,5 @@ struct Zoo: ParsableCommand {
             $TITOK_MODELS, then $XDG_CACHE_HOME/titok (~/.cache/titok); a path to a .tzw file works too. \
             --random-weights builds any variant untrained, without a file.
             """,
-        subcommands: [ListCommand.self, EncodeCommand.self, DecodeCommand.self, RunCommand.self, BenchCommand.self])
+        subcommands: [ListCommand.self, EncodeCommand.self, DecodeCommand.self, RunCommand.self, BenchCommand.self, TokenizeCommand.self])
 }
