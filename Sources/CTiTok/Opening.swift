@@ -29,6 +29,18 @@ enum Opening {
         out.pointee = LiveHandles.register(ModelHandle(model))
     }
 
+    /// Opens a weight file through the registry; errors about the file's content name the file.
+    static func openFile(_ path: String, options: LoadOptions) throws -> LoadedModel {
+        try checkReadableFile(path)
+        do {
+            return try ModelCatalog.registry.open(path: path, options: options)
+        } catch {
+            let status = ErrorMapping.status(of: error, fallback: .format)
+            let text = "\(error)"
+            throw ABIError(status: status, message: text.contains(path) ? text : "'\(path)': \(text)")
+        }
+    }
+
     /// A readable regular file, or an IO error that says what is wrong with the path.
     static func checkReadableFile(_ path: String) throws {
         var st = stat()
@@ -59,8 +71,7 @@ public func titok_model_open(_ path: UnsafePointer<CChar>?, _ opts: UnsafeRawPoi
         out?.pointee = nil
         let file = try Opening.string(path, "path")
         let options = try OptionsLayout.read(opts)
-        try Opening.checkReadableFile(file)
-        try Opening.open(into: out) { try ModelCatalog.registry.open(path: file, options: options) }
+        try Opening.open(into: out) { try Opening.openFile(file, options: options) }
     }
 }
 
@@ -77,7 +88,8 @@ public func titok_model_open_variant(_ variant: UnsafePointer<CChar>?, _ resolut
         let options = try OptionsLayout.read(opts)
         let search = ModelSearchPath(explicitDirectory: dir)
         try Opening.open(into: out) {
-            try ModelCatalog.registry.open(variant: name, resolution: r, models: search, options: options)
+            let file = try ModelCatalog.registry.locate(variant: name, resolution: r, models: search)
+            return try Opening.openFile(file, options: options)
         }
     }
 }

@@ -97,7 +97,11 @@ class Model:
         self._handle: Optional[int] = handle.value
         raw = ModelInfoStruct()
         raw.struct_size = ctypes.sizeof(raw)
-        check(lib().titok_model_get_info(self._handle, ctypes.byref(raw)))
+        try:
+            check(lib().titok_model_get_info(self._handle, ctypes.byref(raw)))
+        except BaseException:
+            self.close()
+            raise
         self._info = ModelInfo(raw.variant.decode("utf-8", "replace"), raw.resolution, raw.num_tokens,
                                raw.codebook_size, raw.token_dim, bool(raw.is_vae))
 
@@ -122,11 +126,17 @@ class Model:
 
     def __del__(self):
         if getattr(self, "_handle", None) is not None:
-            self.close()
+            try:
+                self.close()
+            except Exception:  # interpreter shutdown: the library may already be gone
+                pass
 
     def __repr__(self) -> str:
-        state = "closed" if self.closed else f"{self._info.resolution}x{self._info.resolution}"
-        return f"<titok.Model {self._info.variant} {state}>"
+        info = getattr(self, "_info", None)
+        if info is None:
+            return "<titok.Model (not opened)>"
+        state = "closed" if self.closed else f"{info.resolution}x{info.resolution}"
+        return f"<titok.Model {info.variant} {state}>"
 
     def _live(self) -> int:
         handle = self._handle
