@@ -1,0 +1,193 @@
+import Foundation
+
+/// A `.tzw` weight file, validated on open and read in place from a read-only memory map.
+/// Raw f32 tensors point straight into the map; others are converted or inflated once and cached.
+/// Thread-safe: several threads may load tensors at once.
+public final class WeightFile: TensorProvider, @unchecked Sendable {
+    /// The file's path, or "<memory>" for bytes given in memory.
+    public let path: String
+    public let header: WeightFileHeader
+    public let metadata: ModelMetadata
+    /// The tensor table, in file order.
+    public let entries: [TensorEntry]
+    public let fileSize: Int
+
+    private let storage: FileBytes
+    private let positions: [String: Int]
+    private let cacheLock = NSLock()
+    private var cache: [Int: ConversionSlot] = [:]
+
+    /// Opens and validates `path`. With `verifyChecksums`, also checks the CRC-32 of every
+    /// tensor's stored bytes now (compressed tensors are always checked when inflated).
+    public convenience init(path: String, verifyChecksums: Bool = false) throws {
+        try self.init(storage: FileBytes(mapping: path), path: path, verifyChecksums: verifyChecksums)
+    }
+
+    /// Validates a file held in memory (the bytes are copied to aligned storage).
+    public convenience init(bytes: UnsafeRawBufferPointer, verifyChecksums: Bool = false) throws {
+        try self.init(storage: FileBytes(copying: bytes), path: "<memory>", verifyChecksums: verifyChecksums)
+    }
+
+    public convenience init(bytes: [UInt8], verifyChecksums: Bool = false) throws {
+        let storage = bytes.withUnsafeBytes { FileBytes(copying: $0) }
+        try self.init(storage: storage, path: "<memory>", verifyChecksums: verifyChecksums)
+    }
+
+    private init(storage: FileBytes, path: String, verifyChecksums: Bool) throws {
+        let index = try WeightFileParser.parse(storage.bytes)
+        self.storage = storage
+        self.path = path
+        header = index.header
+        metadata = index.metadata
+        entries = index.entries
+        positions = index.positions
+        fileSize = storage.bytes.count
+        if verifyChecksums {
+            for entry in entries { try checkCRC(entry) }
+        }
+    }
+
+    // MARK: lookups
+
+    public var tensorNames: [String] { entries.map(\.name).sorted() }
+
+    public func shape(of name: String) -> [Int]? { entry(named: name)?.shape }
+
+    /// The table entry of `name`, or nil.
+    public func entry(named name: String) -> TensorEntry? { positions[name].map { entries[$0] } }
+
+    /// The tensor's stored bytes, exactly as in the file (compressed for zlib encodings).
+    public func storedBytes(of entry: TensorEntry) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: storage.bytes[entry.fileOffset..<(entry.fileOffset + entry.storedLength)])
+    }
+
+    /// Bytes of the file in `range` (checked by the caller to lie inside it).
+    func storedBytes(range: Range<Int>) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: storage.bytes[range])
+    }
+
+    /// Checks the CRC-32 of the tensor's stored bytes.
+    public func checkCRC(_ entry: TensorEntry) throws {
+        let crc = Zlib.crc32(storedBytes(of: entry))
+        guard crc == entry.crc32 else {
+            throw WeightFormatError.tensorCRCMismatch(name: entry.name, stored: entry.crc32, computed: crc)
+        }
+    }
+
+    // MARK: decoding
+
+    /// The tensor's raw little-endian element bytes (inflated and unshuffled when compressed;
+    /// CRC-checked when compressed). Works for every dtype.
+    public func rawBytes(_ name: String) throws -> [UInt8] {
+        guard let entry = entry(named: name) else { throw WeightFormatError.missingTensor(name) }
+        var out = [UInt8](repeating: 0, count: entry.rawLength)
+        try out.withUnsafeMutableBytes { try decode(entry, into: $0) }
+        return out
+    }
+
+    /// Decodes `entry` into `destination` (exactly `rawLength` bytes).
+    func decode(_ entry: TensorEntry, into destination: UnsafeMutableRawBufferPointer) throws {
+        let stored = storedBytes(of: entry)
+        switch entry.encoding {
+        case .raw:
+            if entry.rawLength > 0 { destination.copyMemory(from: stored) }
+        case .zlib:
+            try checkCRC(entry)
+            try Zlib.inflate(stored, into: destination, tensor: entry.name)
+        case .zlibShuffle:
+            try checkCRC(entry)
+            let shuffled = UnsafeMutableRawBufferPointer.allocate(byteCount: max(entry.rawLength, 1), alignment: 64)
+            defer { shuffled.deallocate() }
+            let exact = UnsafeMutableRawBufferPointer(rebasing: shuffled[0..<entry.rawLength])
+            try Zlib.inflate(stored, into: exact, tensor: entry.name)
+            Zlib.unshuffle(UnsafeRawBufferPointer(exact), elementSize: entry.dtype.size, into: destination)
+        }
+    }
+
+    /// The tensor as float32: in place for raw f32, otherwise converted (f16, bf16, f64) or
+    /// inflated once and cached. Integer dtypes throw `notConvertible`.
+    public func float32(_ name: String) throws -> Float32Tensor {
+        guard let position = positions[name] else { throw TensorLookupError.missingTensor(name) }
+        let entry = entries[position]
+        switch entry.dtype {
+        case .f32, .f16, .bf16, .f64: break
+        case .i32, .i64, .u8: throw WeightFormatError.notConvertible(name: name, dtype: entry.dtype)
+        }
+        if entry.dtype == .f32, entry.encoding == .raw {
+            return inPlace(entry)
+        }
+        let slot = cacheSlot(position)
+        slot.lock.lock()
+        defer { slot.lock.unlock() }
+        if let converted = slot.storage {
+            return Float32Tensor(shape: entry.shape, buffer: UnsafeBufferPointer(converted.pointer), owner: converted)
+        }
+        let converted = try convert(entry)
+        slot.storage = converted
+        return Float32Tensor(shape: entry.shape, buffer: UnsafeBufferPointer(converted.pointer), owner: converted)
+    }
+
+    private func inPlace(_ entry: TensorEntry) -> Float32Tensor {
+        let stored = storedBytes(of: entry)
+        let count = entry.elementCount
+        // Records are aligned to >= 64 bytes inside a page-aligned map (or 64-aligned copy).
+        let base = stored.baseAddress.map { $0.assumingMemoryBound(to: Float.self) }
+        #if _endian(little)
+        return Float32Tensor(shape: entry.shape, buffer: UnsafeBufferPointer(start: base, count: count), owner: self)
+        #else
+        let copy = FloatStorage(count: count)
+        for i in 0..<count { copy.pointer[i] = Float(bitPattern: UInt32(littleEndian: stored.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+        return Float32Tensor(shape: entry.shape, buffer: UnsafeBufferPointer(copy.pointer), owner: copy)
+        #endif
+    }
+
+    private func cacheSlot(_ position: Int) -> ConversionSlot {
+        cacheLock.lock()
+        defer { cacheLock.unlock() }
+        if let slot = cache[position] { return slot }
+        let slot = ConversionSlot()
+        cache[position] = slot
+        return slot
+    }
+
+    private func convert(_ entry: TensorEntry) throws -> FloatStorage {
+        let count = entry.elementCount
+        let out = FloatStorage(count: count)
+        let destination = UnsafeMutableBufferPointer(start: out.pointer.baseAddress, count: count)
+        func widen(_ raw: UnsafeRawBufferPointer) {
+            switch entry.dtype {
+            case .f32:
+                for i in 0..<count { destination[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+            case .f16:
+                for i in 0..<count { destination[i] = HalfFloat.f16ToF32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
+            case .bf16:
+                for i in 0..<count { destination[i] = HalfFloat.bf16ToF32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
+            case .f64:
+                for i in 0..<count { destination[i] = Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))) }
+            case .i32, .i64, .u8:
+                break  // rejected by the caller
+            }
+        }
+        if entry.encoding == .raw {
+            widen(storedBytes(of: entry))
+        } else if entry.dtype == .f32 {
+            try decode(entry, into: UnsafeMutableRawBufferPointer(destination))
+            #if _endian(big)
+            widen(UnsafeRawBufferPointer(destination))
+            #endif
+        } else {
+            let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: max(entry.rawLength, 1), alignment: 64)
+            defer { raw.deallocate() }
+            let exact = UnsafeMutableRawBufferPointer(rebasing: raw[0..<entry.rawLength])
+            try decode(entry, into: exact)
+            widen(UnsafeRawBufferPointer(exact))
+        }
+        return out
+    }
+}
+
+/// One tensor's cached float32 conversion; its lock makes the conversion happen once.
+private final class ConversionSlot: @unchecked Sendable {
+    let lock = NSLock()
+    var storage: FloatStorage?
+}
