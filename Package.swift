@@ -33,7 +33,7 @@ let package = Package(
         // The MaskGIT class-conditional token generators (ViT/BERT and UViT).
         .target(name: "MaskGITGenerators", dependencies: ["ModelZoo", "Kernels", "WeightFormat"], swiftSettings: optimize),
         // The list of installed families: the one place a new family is added.
-        .target(name: "ModelCatalog", dependencies: ["ModelZoo", "TiTokVariants"]),
+        .target(name: "ModelCatalog", dependencies: ["ModelZoo", "TiTokVariants", "MaskGITGenerators"]),
         // The exported C ABI (include/titok.h), built as libtitok.so.
         .target(name: "CTiTok", dependencies: ["ModelCatalog", "ModelZoo", "ImageIO"]),
         // The command-line tool.
