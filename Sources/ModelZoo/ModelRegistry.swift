@@ -48,8 +48,8 @@ public final class ModelRegistry: Sendable {
 
     /// Opens a `.tzw` weight file and builds its model with the family its metadata names.
     public func open(path: String, options: LoadOptions) throws -> LoadedModel {
-        // TEMPORARY until WeightFormat's `WeightFile` lands: then WeightFile(path:verifyChecksums:).
-        throw ZooError.unsupported("cannot open \(path): the .tzw reader is not built yet")
+        let file = try WeightFile(path: path, verifyChecksums: options.verifyChecksums)
+        return try open(metadata: file.metadata, tensors: file, options: options)
     }
 
     /// Locates the variant's weight file on the search path and opens it. When none is installed,

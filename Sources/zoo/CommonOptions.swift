@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Kernels
 import ModelZoo
 
@@ -49,7 +50,7 @@ struct ModelOptions: ParsableArguments {
     var isPath: Bool { ModelOptions.looksLikePath(model) }
 
     static func looksLikePath(_ s: String) -> Bool {
-        s.hasSuffix(".tzw") || s.contains("/")
+        s.hasSuffix(".tzw") || s.contains("/") || FileManager.default.fileExists(atPath: s)
     }
 
     func validate() throws {

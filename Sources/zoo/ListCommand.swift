@@ -11,7 +11,8 @@ struct ListCommand: ParsableCommand {
         abstract: "List the registered model variants.",
         discussion: """
             One row per variant and resolution: tokens per image, codebook size (VAE: latent \
-            channels), parameters, GFLOPs per image to encode and to decode, and where the weights \
+            channels), parameters, GFLOPs per image to encode and to decode (generators: per \
+            network pass; a guided sampling step runs two), and where the weights \
             are: the installed file on the model search path, the Hugging Face repo the released \
             checkpoint can be converted from (tools/convert_checkpoint.py --from-hub REPO), or \
             "never published" (such variants still run untrained with --random-weights).
@@ -35,7 +36,7 @@ struct ListCommand: ParsableCommand {
                     v.name, String(r), String(v.numTokens),
                     v.isVAE ? "VAE C=\(v.tokenDim)" : String(v.codebookSize),
                     cost.map { Formatting.count($0.parameters) } ?? "-",
-                    cost.map { String(format: "%.1f / %.1f", $0.encodeGFLOPs, $0.decodeGFLOPs) } ?? "-",
+                    cost.map { Self.gflops(v, $0) } ?? "-",
                     weights.description,
                 ])
                 objects.append(Self.json(v, resolution: r, cost: cost, weights: weights))
@@ -50,6 +51,12 @@ struct ListCommand: ParsableCommand {
         }
     }
 
+    /// "enc / dec" for tokenizers; generators have one network pass per sampling step (two when guided).
+    static func gflops(_ v: VariantInfo, _ c: VariantCost) -> String {
+        v.kind == .generator ? String(format: "%.1f per pass", c.encodeGFLOPs)
+                             : String(format: "%.1f / %.1f", c.encodeGFLOPs, c.decodeGFLOPs)
+    }
+
     static func json(_ v: VariantInfo, resolution r: Int, cost: VariantCost?, weights: WeightsAvailability) -> JSONValue {
         var o: [String: JSONValue] = [
             "name": .string(v.name), "family": .string(v.family), "kind": .string(v.kind.rawValue),
@@ -59,8 +66,12 @@ struct ListCommand: ParsableCommand {
         ]
         if let c = cost {
             o["parameters"] = .int(c.parameters)
-            o["encode_gflops"] = .number(c.encodeGFLOPs)
-            o["decode_gflops"] = .number(c.decodeGFLOPs)
+            if v.kind == .generator {
+                o["pass_gflops"] = .number(c.encodeGFLOPs)
+            } else {
+                o["encode_gflops"] = .number(c.encodeGFLOPs)
+                o["decode_gflops"] = .number(c.decodeGFLOPs)
+            }
         }
         if let t = v.pairedTokenizer { o["tokenizer"] = .string(t) }
         switch weights {

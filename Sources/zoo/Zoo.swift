@@ -10,5 +10,6 @@ struct Zoo: ParsableCommand {
             $TITOK_MODELS, then $XDG_CACHE_HOME/titok (~/.cache/titok); a path to a .tzw file works too. \
             --random-weights builds any variant untrained, without a file.
             """,
-        subcommands: [ListCommand.self, EncodeCommand.self, DecodeCommand.self, RunCommand.self, BenchCommand.self, TokenizeCommand.self])
+        subcommands: [ListCommand.self, InfoCommand.self, VerifyCommand.self, EncodeCommand.self, DecodeCommand.self,
+                      RunCommand.self, BenchCommand.self, TokenizeCommand.self])
 }

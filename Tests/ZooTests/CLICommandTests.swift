@@ -14,7 +14,7 @@ final class CLICommandTests: XCTestCase {
         }
         let root = try ZooBinary.run(["--help"])
         for sub in ["list", "info", "verify", "encode", "decode", "run", "bench"] {
-            XCTAssertTrue(root.stdout.contains(sub), "zoo --help lists \(sub)")
+            XCTAssertTrue(root.stdout.contains("\n  \(sub) "), "zoo --help lists \(sub): \(root.stdout)")
         }
     }
 
