@@ -133,9 +133,9 @@ public enum WeightFileParser {
         let alignment = UInt64(h.alignment)
         let dataBytes = h.fileSize - h.dataOffset
         var entries: [TensorEntry] = []
-        entries.reserveCapacity(count)   // bounded: count * minEntrySize <= table length
+        entries.reserveCapacity(min(count, 4096))
         var positions: [String: Int] = [:]
-        positions.reserveCapacity(count)
+        positions.reserveCapacity(min(count, 4096))
         var at = 0
         var expectedOffset: UInt64 = 0
         var end: UInt64 = 0

@@ -20,6 +20,7 @@ public enum WeightFormatError: Error, CustomStringConvertible, Equatable, Sendab
     case badTable(String)
     case tensorCRCMismatch(name: String, stored: UInt32, computed: UInt32)
     case inflateFailed(name: String, reason: String)
+    /// The stream inflates to `actual` bytes instead of `expected` (`actual > expected`: to more).
     case inflatedSizeMismatch(name: String, expected: Int, actual: Int)
     case notConvertible(name: String, dtype: DType)
     case missingTensor(String)
@@ -51,6 +52,7 @@ public enum WeightFormatError: Error, CustomStringConvertible, Equatable, Sendab
             return "CRC mismatch in tensor '\(name)': stored \(hex(stored)), computed \(hex(computed)) (its data is damaged)"
         case .inflateFailed(let name, let reason): return "cannot inflate tensor '\(name)': \(reason)"
         case .inflatedSizeMismatch(let name, let expected, let actual):
+            if actual > expected { return "tensor '\(name)' inflates to more than its raw length of \(expected) bytes" }
             return "tensor '\(name)' inflates to \(actual) bytes, expected \(expected)"
         case .notConvertible(let name, let dtype):
             return "tensor '\(name)' has dtype \(dtype), which cannot be read as float32"

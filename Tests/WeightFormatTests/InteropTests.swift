@@ -1,0 +1,48 @@
+import XCTest
+@testable import WeightFormat
+
+/// Reads a file written by the Python converter's writer (tools/tzw.py); see
+/// Tests/Fixtures/format/make_python_writer_fixture.py.
+final class InteropTests: XCTestCase {
+    static let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../Fixtures/format/python_writer.tzw").standardized.path
+
+    func testPythonWrittenFileOpensVerifiesAndDecodes() throws {
+        let file = try WeightFile(path: Self.path, verifyChecksums: true)
+        XCTAssertEqual(file.metadata.variant, "python_interop")
+        XCTAssertEqual(file.header.alignment, 4096)
+        let report = try file.verify()
+        XCTAssertEqual(report.checkedTensors, file.entries.count)
+        for dtype in ["f32", "f16", "bf16", "f64"] {
+            let expected = Array(try file.float32("expected.\(dtype)").buffer)
+            for encoding in ["raw", "zlib", "zlib+shuffle"] {
+                let t = try file.float32("\(dtype).\(encoding)")
+                XCTAssertEqual(t.shape, [3, 5])
+                XCTAssertEqual(Array(t.buffer), expected, "\(dtype).\(encoding)")
+            }
+        }
+        for dtype in ["i32", "i64", "u8"] {
+            let raw = try file.rawBytes("\(dtype).raw")
+            XCTAssertEqual(raw.count, 15 * DType(name: dtype)!.size)
+            XCTAssertEqual(try file.rawBytes("\(dtype).zlib"), raw)
+            XCTAssertEqual(try file.rawBytes("\(dtype).zlib+shuffle"), raw)
+        }
+        XCTAssertEqual(Array(try file.float32("scalar").buffer), [1.5])
+        XCTAssertEqual(try file.float32("empty").shape, [0, 3])
+    }
+
+    func testSwiftWriterReproducesThePythonLayout() throws {
+        // Same tensors, same metadata, same alignment: the Swift writer's header, metadata and
+        // table must match the Python writer's byte for byte (the stored zlib bytes may differ).
+        let python = try WeightFile(path: Self.path)
+        let w = try WeightFileWriter(alignment: 4096)
+        for e in python.entries where e.encoding == .raw {
+            try w.add(name: e.name, dtype: e.dtype, shape: e.shape, bytes: try python.rawBytes(e.name))
+        }
+        let swift = try WeightFile(bytes: try w.serialized(metadata: python.metadata.raw))
+        let pythonRaw = python.entries.filter { $0.encoding == .raw }
+        XCTAssertEqual(swift.entries.map(\.name), pythonRaw.map(\.name))
+        XCTAssertEqual(swift.entries.map(\.crc32), pythonRaw.map(\.crc32))
+        XCTAssertEqual(swift.entries.map(\.shape), pythonRaw.map(\.shape))
+    }
+}
