@@ -42,7 +42,9 @@ extension ModelOptions {
         case .tokenizer(let t):
             return OpenedTokenizer(tokenizer: t, source: source, loadMs: ms)
         case .generator(let g):
-            throw CLIError("\(g.generatorInfo.variant) is a token generator, not an image tokenizer; this command needs a tokenizer such as \(g.generatorInfo.tokenizerVariant)")
+            let paired = g.generatorInfo.tokenizerVariant
+            throw CLIError("\(g.generatorInfo.variant) is a token generator, not an image tokenizer; this command needs a tokenizer"
+                           + (paired.isEmpty ? "" : " such as \(paired), whose tokens it generates"))
         }
     }
 }
