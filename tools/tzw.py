@@ -382,6 +382,8 @@ class TZWFile:
             if len(data) < h.file_size:
                 raise TZWError(f"file is truncated: expected {h.file_size} bytes, got {len(data)}")
             raise TZWError(f"file has trailing bytes: expected {h.file_size} bytes, got {len(data)}")
+        if any(data[h.table_offset + h.table_length:h.data_offset]):
+            raise TZWError("padding between the tensor table and the data is not zero")
         return h
 
     # Step 4
@@ -524,8 +526,14 @@ class TZWFile:
         return to_float32(self.array(name), e.dtype)
 
     def verify(self) -> None:
-        """Checks every tensor's CRC and that compressed ones inflate to their raw length."""
+        """Checks the zero padding between records, every tensor's CRC, and that compressed
+        tensors inflate to exactly their raw length."""
+        end = 0
         for e in self.entries:
+            start = self.header.data_offset
+            if any(self._data[start + end:start + e.offset]):
+                raise TZWError(f"padding before tensor {e.name} is not zero")
+            end = e.offset + e.stored_length
             self.raw_bytes(e.name)
 
 

@@ -239,6 +239,11 @@ def damage_cases():
         pos = _first_entry_field(d, 4 + 8 * 2)
         struct.pack_into("<Q", d, pos, 8)
         _fix_index_crc(d)
+    def table_padding(d):
+        table_end = sum(struct.unpack_from("<QQ", d, 40))
+        d[table_end] = 1  # the sample's table end is not 64-aligned, so this byte is padding
+    def record_padding(d):
+        d[struct.unpack_from("<Q", d, 56)[0] + 140] = 1  # after a.f32's 140 bytes, before offset 192
     def data_crc(d): d[struct.unpack_from("<Q", d, 56)[0] + 5] ^= 0xFF  # inside the first record
     return {
         "bad_magic": (bad_magic, "not a .tzw file"),
@@ -259,6 +264,8 @@ def damage_cases():
         "raw_length": (raw_length, "raw_length 999"),
         "misaligned": (misaligned, "not aligned"),
         "data_crc": (data_crc, "CRC-32 mismatch"),
+        "table_padding": (table_padding, "padding between the tensor table and the data"),
+        "record_padding": (record_padding, "padding before tensor b.f16"),
     }
 
 
