@@ -86,6 +86,9 @@ def maskgit_config(root: Mapping[str, Any], shapes: Shapes) -> dict[str, Any]:
     hidden = _agree(h_cfg, h_ten, f"config says hidden_size {h_cfg} but {embed} has {h_ten} columns",
                     "cannot determine the hidden size: config has no model.generator.hidden_size")
     l_cfg = gen.int("num_hidden_layers")
+    if kind == "uvit" and l_cfg is not None and l_cfg % 2:
+        raise ConversionError(f"config says num_hidden_layers {l_cfg}: a UViT generator needs an even number "
+                              "(as many in-blocks as out-blocks)")
     if kind == "uvit" and l_cfg is not None:
         l_cfg_blocks = 2 * (l_cfg // 2)
         if tensor_layers != l_cfg_blocks:

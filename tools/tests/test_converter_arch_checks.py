@@ -119,6 +119,8 @@ REFUSED_CONFIGS = [
      "config says image_seq_len 64 but pos_embed has 33 positions"),
     ("tiny_gen_uvit_t32", _set(gen, num_hidden_layers=6),
      "config says num_hidden_layers 6 (3 in-blocks and 3 out-blocks) but the checkpoint has 2 in_blocks"),
+    ("tiny_gen_uvit_t32", _set(gen, num_hidden_layers=5),
+     "config says num_hidden_layers 5: a UViT generator needs an even number"),
     ("tiny_gen_bert_t32", _set(gen, intermediate_size=128),
      "config says intermediate_size 128 but model.encoder.layer.0.intermediate.dense.weight has 256 rows"),
     ("tiny_gen_bert_t32", _set(gen, guidance_decay="cosine"), "guidance_decay is 'cosine'"),
