@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Measures crc32 throughput and the open time of a large raw-f32 .tzw (the CRC policy's numbers).
+# Usage: fuzz/bench.sh [MB]   (default 2400; writes and deletes /tmp/tzw-open-bench.tzw)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=$(mktemp -d)
+trap 'rm -rf "$out" /tmp/tzw-open-bench.tzw' EXIT
+swiftc -O -parse-as-library -module-name OpenBenchmark -I Sources/CZlib \
+  -suppress-warnings Sources/WeightFormat/*.swift fuzz/OpenBenchmark.swift -lz -o "$out/open-benchmark"
+"$out/open-benchmark" write /tmp/tzw-open-bench.tzw "${1:-2400}"
+"$out/open-benchmark" measure /tmp/tzw-open-bench.tzw
