@@ -12,6 +12,7 @@ enum ErrorMapping {
         case let e as ABIError: return e.status
         case let e as ZooError: return status(of: e)
         case let e as ImageIOError: return status(of: e)
+        case let e as WeightFormatError: return status(of: e)
         case let e as SafetensorsError:
             if case .io = e { return .io }
             return .format
@@ -26,6 +27,15 @@ enum ErrorMapping {
         case .weightsNotFound: return .io
         case .unknownFamily, .unsupported: return .unsupported
         case .incompatibleWeights: return .format
+        }
+    }
+
+    static func status(of error: WeightFormatError) -> Status {
+        switch error {
+        case .io: return .io
+        case .unsupportedVersion: return .unsupported
+        case .invalidWrite: return .invalidArgument
+        default: return .format
         }
     }
 
