@@ -11,5 +11,5 @@ struct Zoo: ParsableCommand {
             --random-weights builds any variant untrained, without a file.
             """,
         subcommands: [ListCommand.self, InfoCommand.self, VerifyCommand.self, EncodeCommand.self, DecodeCommand.self,
-                      RunCommand.self, BenchCommand.self, TokenizeCommand.self])
+                      RunCommand.self, BenchCommand.self, TokenizeCommand.self, GenerateCommand.self])
 }
