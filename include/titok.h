@@ -76,6 +76,12 @@ typedef struct {
     int32_t is_vae;        /* 1 for VAE (continuous) tokenizers, else 0 */
 } titok_model_info;
 
+/** What an opened model does. */
+typedef enum {
+    TITOK_KIND_TOKENIZER = 0, /* image <-> tokens/latents: titok_encode, titok_decode, ... */
+    TITOK_KIND_GENERATOR = 1  /* class-conditional token generator (MaskGIT) */
+} titok_model_kind;
+
 /** Fills *opts with the defaults (struct_size set, all cores). NULL is a no-op. */
 TITOK_API void titok_options_default(titok_options *opts);
 
@@ -115,6 +121,9 @@ TITOK_API void titok_model_free(titok_model *model);
 
 /** Fills *out (whose struct_size the caller set) with the model's shape facts. */
 TITOK_API titok_status titok_model_get_info(const titok_model *model, titok_model_info *out);
+
+/** Stores the model's kind in *out. Tokenizer calls on a generator fail with INVALID_ARGUMENT. */
+TITOK_API titok_status titok_model_get_kind(const titok_model *model, titok_model_kind *out);
 
 /** Encodes `batch` images to token ids (VQ tokenizers only).
  *  rgb: batch x R x R x 3 bytes, rows top to bottom, RGB interleaved; tokens_out: batch x N. */

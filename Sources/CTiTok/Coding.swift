@@ -27,6 +27,19 @@ public func titok_model_get_info(_ model: UnsafeRawPointer?, _ out: UnsafeMutabl
     }
 }
 
+/// Stores the model's kind (titok_model_kind: 0 tokenizer, 1 generator) in *out.
+@_cdecl("titok_model_get_kind")
+public func titok_model_get_kind(_ model: UnsafeRawPointer?, _ out: UnsafeMutablePointer<Int32>?) -> Int32 {
+    guarded("titok_model_get_kind") {
+        let handle = try LiveHandles.lookup(model)
+        let out = try required(out, "out")
+        switch handle.model {
+        case .tokenizer: out.pointee = 0
+        case .generator: out.pointee = 1
+        }
+    }
+}
+
 /// A VQ tokenizer, or an INVALID_ARGUMENT naming the right call for this model.
 private func vqTokenizer(_ model: UnsafeRawPointer?, _ function: String) throws -> ImageTokenizer {
     let tokenizer = try LiveHandles.lookup(model).tokenizer(for: function)

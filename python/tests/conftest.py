@@ -31,6 +31,11 @@ def model_paths(tmp_path_factory) -> dict[str, Path]:
         subprocess.run([sys.executable, str(REPO / "tools" / "convert_checkpoint.py"), str(FIXTURES / name),
                         "--variant", name, "--out", str(path), "--quiet"], check=True)
         paths[case] = path
+    generator = out / "tiny_gen_bert_t32.tzw"
+    subprocess.run([sys.executable, str(REPO / "tools" / "convert_checkpoint.py"),
+                    str(REPO / "Tests" / "Fixtures" / "generator" / "tiny_gen_bert_t32"),
+                    "--variant", "tiny_gen_bert_t32", "--out", str(generator), "--quiet"], check=True)
+    paths["generator"] = generator
     return paths
 
 

@@ -200,6 +200,11 @@ def test_wrong_model_kind(vae):
         vae.decode(np.zeros((1, 32), np.int32))
 
 
+def test_generator_is_not_a_tokenizer(model_paths):
+    with pytest.raises(titok.InvalidArgumentError, match="tiny_gen_bert_t32 is a MaskGIT generator"):
+        titok.Model(model_paths["generator"])
+
+
 def test_library_rejects_bad_tokens(legacy):
     """The library's own check, bypassing the binding's."""
     ids = np.zeros((1, 32), np.int32)

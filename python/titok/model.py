@@ -11,7 +11,7 @@ from typing import Optional, Union
 import numpy as np
 
 from . import _arrays
-from ._library import ModelInfoStruct, c_float_p, c_int32_p, c_uint8_p, check, lib, options
+from ._library import KIND_GENERATOR, ModelInfoStruct, c_float_p, c_int32_p, c_uint8_p, check, lib, options
 from .errors import InvalidArgumentError
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -97,8 +97,13 @@ class Model:
         self._handle: Optional[int] = handle.value
         raw = ModelInfoStruct()
         raw.struct_size = ctypes.sizeof(raw)
+        kind = ctypes.c_int(-1)
         try:
             check(lib().titok_model_get_info(self._handle, ctypes.byref(raw)))
+            check(lib().titok_model_get_kind(self._handle, ctypes.byref(kind)))
+            if kind.value == KIND_GENERATOR:
+                raise InvalidArgumentError(f"{raw.variant.decode('utf-8', 'replace')} is a MaskGIT generator, "
+                                           "not an image tokenizer; titok.Model opens tokenizers")
         except BaseException:
             self.close()
             raise

@@ -20,6 +20,8 @@ python3 tools/convert_checkpoint.py "$FIX/tiny_legacy_vq_r64_t32" --variant tiny
     --out "$WORK/legacy.tzw" --quiet
 python3 tools/convert_checkpoint.py "$FIX/tiny_vae_r64_t32" --variant tiny_vae_r64_t32 \
     --out "$WORK/vae.tzw" --quiet
+python3 tools/convert_checkpoint.py Tests/Fixtures/generator/tiny_gen_bert_t32 --variant tiny_gen_bert_t32 \
+    --out "$WORK/generator.tzw" --quiet
 head -c 4000 "$WORK/legacy.tzw" > "$WORK/truncated.tzw"
 head -c 5000 /dev/zero | tr '\0' 'x' > "$WORK/garbage.tzw"
 python3 tests/c/dump_fixtures.py "$FIX" "$WORK"

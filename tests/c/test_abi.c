@@ -4,7 +4,7 @@
  *
  *   test_abi DATA_DIR FIXTURE_DIR [section...]
  *
- * Sections: basics errors legacy vae threads images (default: all). Exit status 0 = all passed.
+ * Sections: basics errors legacy vae generator threads images (default: all). Exit status 0 = all passed.
  */
 #include <math.h>
 #include <pthread.h>
@@ -198,6 +198,9 @@ static void test_legacy(void) {
 
     titok_model_info info = get_info(model);
     CHECK(strcmp(info.variant, "tiny_legacy_vq_r64_t32") == 0);
+    titok_model_kind kind = TITOK_KIND_GENERATOR;
+    CHECK_OK(titok_model_get_kind(model, &kind));
+    CHECK(kind == TITOK_KIND_TOKENIZER);
     CHECK(info.resolution == 64 && info.num_tokens == 32);
     CHECK(info.codebook_size > 0 && info.token_dim > 0 && info.is_vae == 0);
     CHECK(info.struct_size == sizeof info);
@@ -349,6 +352,28 @@ static void test_vae(void) {
     titok_model_free(model);
 }
 
+static void test_generator(void) {
+    titok_model *model = NULL;
+    CHECK_OK(open_data_model("generator.tzw", &model));
+    if (!model) return;
+    titok_model_kind kind = TITOK_KIND_TOKENIZER;
+    CHECK_OK(titok_model_get_kind(model, &kind));
+    CHECK(kind == TITOK_KIND_GENERATOR);
+    CHECK_FAILS(titok_model_get_kind(model, NULL), TITOK_E_INVALID_ARGUMENT, "out is NULL");
+    titok_model_info info = get_info(model);
+    CHECK(strcmp(info.variant, "tiny_gen_bert_t32") == 0);
+    CHECK(info.resolution == 0 && info.token_dim == 0 && info.is_vae == 0);
+    CHECK(info.num_tokens == 32 && info.codebook_size > 0);
+    uint8_t images[64 * 64 * 3] = {0};
+    int32_t tokens[32] = {0};
+    float values[64] = {0};
+    CHECK_FAILS(titok_encode(model, images, 1, tokens), TITOK_E_INVALID_ARGUMENT, "is a generator");
+    CHECK_FAILS(titok_decode(model, tokens, 1, images), TITOK_E_INVALID_ARGUMENT, "is a generator");
+    CHECK_FAILS(titok_encode_latents(model, values, 1, values), TITOK_E_INVALID_ARGUMENT, "is a generator");
+    CHECK_FAILS(titok_decode_latents(model, values, 1, values), TITOK_E_INVALID_ARGUMENT, "is a generator");
+    titok_model_free(model);
+}
+
 /* ---- eight threads, one handle ---- */
 
 #define THREADS 8
@@ -430,7 +455,8 @@ struct section {
 int main(int argc, char **argv) {
     static const struct section sections[] = {
         {"basics", test_basics}, {"errors", test_errors}, {"legacy", test_legacy},
-        {"vae", test_vae},       {"threads", test_threads}, {"images", test_images},
+        {"vae", test_vae},       {"generator", test_generator}, {"threads", test_threads},
+        {"images", test_images},
     };
     const size_t count = sizeof sections / sizeof sections[0];
     if (argc < 3) {
