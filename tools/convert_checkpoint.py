@@ -325,13 +325,14 @@ def convert_array(array: np.ndarray, source: str, target: str) -> np.ndarray:
     """Converts a source tensor's elements to the target .tzw dtype (floats only; ints pass)."""
     if source == target:
         return array
-    if target == "f16" and source == "f64":
-        return array.astype("<f2")  # one rounding, straight from double
-    values = tzw.to_float32(array, source)
+    with np.errstate(over="ignore"):  # overflow to infinity is counted and reported by the caller
+        if target == "f16" and source == "f64":
+            return array.astype("<f2")  # one rounding, straight from double
+        values = tzw.to_float32(array, source)
+        if target == "f16":
+            return values.astype("<f2")
     if target == "f32":
         return values
-    if target == "f16":
-        return values.astype("<f2")
     if target == "bf16":
         return tzw.float32_to_bfloat16_bits(values)
     raise ConversionError(f"cannot convert {source} to {target}")

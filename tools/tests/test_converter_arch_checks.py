@@ -20,7 +20,7 @@ from maskgit_arch import maskgit_expected_shapes
 from safetensors_reader import read_safetensors
 from titok_arch import titok_config, titok_expected_shapes
 
-_ST_DTYPES = {"<f4": "F32", "<i8": "I64", "<f2": "F16"}
+_ST_DTYPES = {"<f4": "F32", "<i8": "I64", "<f2": "F16", "<u2": "BF16"}  # uint16 arrays hold bf16 bits
 
 
 def write_safetensors(path, tensors: dict[str, np.ndarray]) -> None:
@@ -290,3 +290,33 @@ def test_every_registered_tokenizer_round_trips_through_the_matcher():
     for name, config in variants.TOKENIZERS:
         assert variants.match_tokenizer(copy.deepcopy(config)) == name
     assert len(variants.TOKENIZERS) == 3 * 3 * 2 + 3 + 3
+
+
+def test_f16_overflow_is_reported(tmp_path, convert):
+    def big(t):
+        t["latent_tokens"][0, 0] = 1.0e6  # beyond the f16 maximum of 65504
+    folder = make_case(tmp_path, "tiny_vae_r64_t32", edit_tensors=big)
+    code, _, err = convert(folder, "--out", tmp_path / "x.tzw", "--dtype", "f16")
+    assert code == 0
+    assert "warning: 1 value(s) of latent_tokens exceed the f16 range and became infinite" in err
+
+
+def test_half_precision_sources_convert_exactly(tmp_path, convert):
+    """A checkpoint already in f16 (or bf16) keeps its bits at that dtype and widens exactly to f32."""
+    src = fixture_dir("tiny_vae_r64_t32")
+    tensors = {k: np.array(t.load()) for k, t in read_safetensors(src / "model.safetensors").items()}
+    folder = tmp_path / "half"
+    folder.mkdir()
+    (folder / "config.json").write_text((src / "config.json").read_text())
+    for half in ("f16", "bf16"):
+        halves = {k: v.astype("<f2") if half == "f16" else tzw.float32_to_bfloat16_bits(v) for k, v in tensors.items()}
+        write_safetensors(folder / "model.safetensors", halves)
+        for dtype in (half, "f32"):
+            out = tmp_path / f"{half}-{dtype}.tzw"
+            assert convert(folder, "--out", out, "--dtype", dtype)[0] == 0
+            with tzw.TZWFile(out) as f:
+                for k, v in halves.items():
+                    got = f.array(k)
+                    want = v if dtype == half else tzw.to_float32(v, half)
+                    assert got.dtype == want.dtype and np.array_equal(got.view(f"<u{got.itemsize}"),
+                                                                      want.view(f"<u{want.itemsize}")), k
