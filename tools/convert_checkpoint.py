@@ -257,10 +257,12 @@ def _check_variant_name(name: str) -> str:
 
 def _custom_name(args, label: str, config: dict[str, Any], registered_lookup) -> str:
     if args.variant:
-        registered = registered_lookup(args.variant)
-        if registered is not None:
-            raise ConversionError(f"--variant {args.variant} is a registered variant, but this checkpoint "
-                                  f"differs from it: {variants.describe_difference(config, registered)}")
+        canonical = variants.canonical_name(args.variant)
+        registered = registered_lookup(canonical) if canonical else None
+        if canonical:
+            detail = variants.describe_difference(config, registered) if registered else "another family"
+            raise ConversionError(f"--variant {args.variant} is the registered variant {canonical}, but this "
+                                  f"checkpoint differs from it: {detail}")
         return _check_variant_name(args.variant)
     return _check_variant_name(f"custom-{re.sub(r'[^A-Za-z0-9._+-]', '_', label)}")
 
@@ -279,6 +281,8 @@ def plan_conversion(args, root: dict[str, Any], tensors: dict[str, SourceTensor]
             if args.tokenizer_variant and args.tokenizer_variant != paired:
                 warnings.append(f"--tokenizer-variant {args.tokenizer_variant} ignored: {name} pairs with {paired}")
         else:
+            if args.tokenizer_variant:
+                _check_variant_name(args.tokenizer_variant)
             config["tokenizer_variant"] = args.tokenizer_variant or _paired_tokenizer(root)
             name = _custom_name(args, label, config,
                                 lambda n: variants.GENERATORS[n][0] if n in variants.GENERATORS else None)
@@ -295,8 +299,9 @@ def plan_conversion(args, root: dict[str, Any], tensors: dict[str, SourceTensor]
             warnings.append(f"--variant {args.variant} ignored: the architecture is the registered {name}")
     else:
         def registered(n: str):
-            same = [c for v, c in variants.TOKENIZERS if v == n and c["resolution"] == config["resolution"]]
-            return same[0] if same else variants.registered_config(n)
+            named = [c for v, c in variants.TOKENIZERS if v == n]
+            same = [c for c in named if c["resolution"] == config["resolution"]]
+            return (same or named or [None])[0]
         name = _custom_name(args, label, config, registered)
     return Plan("titok", name, config, config["resolution"], list(tensors.values()), warnings)
 

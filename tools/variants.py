@@ -94,10 +94,6 @@ def describe_difference(config: Mapping[str, Any], registered: Mapping[str, Any]
     return ", ".join(diffs[:4]) + (", ..." if len(diffs) > 4 else "")
 
 
-def registered_config(name: str) -> Mapping[str, Any] | None:
-    for n, c in TOKENIZERS:
-        if n == name:
-            return c
-    if name in GENERATORS:
-        return GENERATORS[name][0]
-    return None
+def canonical_name(name: str) -> str | None:
+    """The registry spelling of a registered name given in any case (the Swift registry ignores case)."""
+    return next((n for n in REGISTERED_NAMES if n.lower() == name.lower()), None)

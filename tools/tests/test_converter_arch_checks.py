@@ -239,9 +239,13 @@ def test_a_near_miss_is_custom_and_cannot_borrow_a_registered_name():
     tensors = _fake_tensors(titok_expected_shapes(titok_config(config)))
     plan = convert_checkpoint.plan_conversion(_args(), config, tensors, "l32_c16")
     assert plan.variant == "custom-l32_c16"
-    with pytest.raises(ConversionError, match="--variant TiTok-L-32 is a registered variant, but this checkpoint "
-                                              "differs from it: token_size 16 vs 12"):
+    with pytest.raises(ConversionError, match="--variant TiTok-L-32 is the registered variant TiTok-L-32, but this "
+                                              "checkpoint differs from it: token_size 16 vs 12"):
         convert_checkpoint.plan_conversion(_args(variant="TiTok-L-32"), config, tensors, "x")
+    with pytest.raises(ConversionError, match="--variant titok-l-32 is the registered variant TiTok-L-32"):
+        convert_checkpoint.plan_conversion(_args(variant="titok-l-32"), config, tensors, "x")
+    with pytest.raises(ConversionError, match="MaskGIT-TiTok-L-32, but this checkpoint differs from it: another family"):
+        convert_checkpoint.plan_conversion(_args(variant="MaskGIT-TiTok-L-32"), config, tensors, "x")
     with pytest.raises(ConversionError, match="variant name"):
         convert_checkpoint.plan_conversion(_args(variant="../evil"), config, tensors, "x")
 
