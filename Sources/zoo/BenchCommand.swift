@@ -42,6 +42,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
+        if GenerateBench.isGenerator(model.model) { return try GenerateBench.run(self) }  // generators: ms per image
         let threads = threading.apply()
         let opened = try model.openTokenizer(models: folder.searchPath, threads: threads)
         let info = opened.info
