@@ -36,6 +36,12 @@ final class TokenizeProgress {
         }
     }
 
+    /// A message on its own line (clearing the bar on a terminal; it is redrawn on the next advance).
+    func note(_ message: String) {
+        printStderr(isTerminal ? "\r\u{1B}[K" + message : message)
+        lastDraw = 0
+    }
+
     private func counts() -> String {
         let n = done + skipped
         let pct = total > 0 ? n * 100 / total : 100

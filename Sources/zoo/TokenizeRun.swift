@@ -77,7 +77,7 @@ struct TokenizeRun {
             switch result {
             case .failure(let error):
                 stats.skipped += 1
-                printStderr("skipped \(dataset.path(of: todo[i])): \(error)")
+                progress.note("skipped \(dataset.path(of: todo[i])): \(error)")
                 progress.advance(done: 0, skipped: 1)
             case .success(let prepared):
                 batchPixels.append(contentsOf: prepared.pixels)
