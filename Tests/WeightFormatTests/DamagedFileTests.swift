@@ -179,6 +179,8 @@ final class DamagedFileTests: XCTestCase {
             }
             XCTAssertTrue(why.contains(fragment), "'\(why)' lacks '\(fragment)'")
         }
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        guard case .badMetadata? = TZW.error(meta(deep)) else { return XCTFail("deeply nested metadata") }
         let invalidUTF8 = TZW.replacingMetadata(valid, with: Array(#"{"a":""#.utf8) + [0xFF, 0xFE] + Array(#""}"#.utf8))
         expect(invalidUTF8, .badMetadata("not valid UTF-8"))
     }
