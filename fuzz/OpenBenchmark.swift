@@ -77,6 +77,28 @@ func measure(_ path: String) throws {
     }
 }
 
+/// Load throughput of converted and compressed tensors: 64 Mi elements in each dtype/encoding.
+func measureConversion(_ path: String) throws {
+    let elements = 64 << 20
+    var values = [Float](repeating: 0, count: elements)
+    for i in 0..<elements { values[i] = Float(i % 4099) * 0.001 - 2 }
+    let cases: [(DType, TensorEncoding)] = [(.f32, .raw), (.bf16, .raw), (.f16, .raw), (.f32, .zlib), (.f32, .zlibShuffle), (.bf16, .zlibShuffle)]
+    let writer = try WeightFileWriter()
+    for (dtype, encoding) in cases {
+        try writer.add(name: "\(dtype)-\(encoding)", shape: [elements], values: values, as: dtype, encoding: encoding)
+    }
+    let metadata: JSONValue = .object(["format": .string(WeightFileWriter.formatName), "family": .string("bench"),
+                                       "variant": .string("conversion"), "config": .object([:])])
+    try writer.write(to: path, metadata: metadata)
+    let file = try WeightFile(path: path)
+    for e in file.entries {
+        _ = file.storedBytes(of: e).reduce(0 as UInt8, &+)   // page in: measure CPU, not disk
+        let t = try seconds { _ = try file.float32(e.name) }
+        print(String(format: "float32(%@): %d Mi elements, %.0f MB stored, %.3f s (%.0f M elements/s)",
+                      e.name, elements >> 20, Double(e.storedLength) / 1e6, t, Double(elements) / 1e6 / t))
+    }
+}
+
 @main
 struct OpenBenchmark {
     static func main() {
@@ -87,8 +109,10 @@ struct OpenBenchmark {
                 try writeLarge(path, megabytes: arguments.count > 3 ? Int(arguments[3]) ?? 2400 : 2400)
             case ("measure", let path) where !path.isEmpty:
                 try measure(path)
+            case ("convert", let path) where !path.isEmpty:
+                try measureConversion(path)
             default:
-                print("usage: open-benchmark write PATH [MB] | measure PATH")
+                print("usage: open-benchmark write PATH [MB] | measure PATH | convert PATH")
                 exit(2)
             }
         } catch {

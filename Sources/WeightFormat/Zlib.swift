@@ -134,14 +134,29 @@ public enum Zlib {
 
     /// The inverse of `shuffle`.
     public static func unshuffle(_ shuffled: UnsafeRawBufferPointer, elementSize s: Int, into out: UnsafeMutableRawBufferPointer) {
-        guard s > 1 else {
+        guard s > 1, shuffled.count > 0, let src = shuffled.baseAddress, let dst = out.baseAddress else {
             if shuffled.count > 0 { out.copyMemory(from: shuffled) }
             return
         }
         let n = shuffled.count / s
-        for j in 0..<s {
-            let row = j * n
-            for i in 0..<n { out[i * s + j] = shuffled[row + i] }
+        let bytes = src.assumingMemoryBound(to: UInt8.self)
+        switch s {
+        case 2:
+            let b1 = bytes + n
+            for i in 0..<n {
+                dst.storeBytes(of: UInt16(bytes[i]) | UInt16(b1[i]) << 8, toByteOffset: 2 * i, as: UInt16.self)
+            }
+        case 4:
+            let b1 = bytes + n, b2 = bytes + 2 * n, b3 = bytes + 3 * n
+            for i in 0..<n {
+                let v = UInt32(bytes[i]) | UInt32(b1[i]) << 8 | UInt32(b2[i]) << 16 | UInt32(b3[i]) << 24
+                dst.storeBytes(of: v, toByteOffset: 4 * i, as: UInt32.self)
+            }
+        default:
+            for j in 0..<s {
+                let row = bytes + j * n
+                for i in 0..<n { dst.storeBytes(of: row[i], toByteOffset: i * s + j, as: UInt8.self) }
+            }
         }
     }
 }
