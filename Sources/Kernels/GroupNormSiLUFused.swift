@@ -1,0 +1,130 @@
+/// GroupNorm followed by SiLU in one pass over the data (the statistics take two more reads):
+/// y = silu((x - mean_g) / sqrt(var_g + eps) * gamma_c + beta_c), silu(v) = v * sigmoid(v).
+/// Layout [batch, channels, spatial] row-major; groups are contiguous runs of channels.
+public enum GroupNormSiLUFused {
+    /// Normalises `input` into `output` (same count; they may be the same buffer).
+    /// `silu: false` gives a plain GroupNorm.
+    public static func apply(input: UnsafeBufferPointer<Float>, output: UnsafeMutableBufferPointer<Float>,
+                             batch: Int, channels: Int, spatial: Int, groups: Int,
+                             gamma: UnsafeBufferPointer<Float>, beta: UnsafeBufferPointer<Float>,
+                             eps: Float, silu: Bool = true) throws {
+        guard batch > 0, channels > 0, spatial > 0, groups > 0, channels % groups == 0 else {
+            throw WinogradError(description: "GroupNorm: \(channels) channels cannot form \(groups) groups (batch \(batch), spatial \(spatial))")
+        }
+        let (cs, o1) = channels.multipliedReportingOverflow(by: spatial)
+        let (n, o2) = cs.multipliedReportingOverflow(by: batch)
+        guard !o1, !o2, input.count == n, output.count == n else {
+            throw WinogradError(description: "GroupNorm: buffers hold \(input.count) and \(output.count) values, expected \(batch)x\(channels)x\(spatial)")
+        }
+        guard gamma.count == channels, beta.count == channels else {
+            throw WinogradError(description: "GroupNorm: affine parameters have \(gamma.count) and \(beta.count) values, expected \(channels)")
+        }
+        let perGroup = channels / groups
+        let src = input.baseAddress!, dst = output.baseAddress!
+        let g = gamma.baseAddress!, bt = beta.baseAddress!
+        splitAcrossThreads(batch * groups) { item in
+            let b = item / groups, grp = item % groups
+            let start = (b * channels + grp * perGroup) * spatial
+            let count = perGroup * spatial
+            let (mean, variance) = meanAndVariance(src + start, count: count)
+            let rstd = Float(1 / (variance + Double(eps)).squareRoot())
+            for c in (grp * perGroup)..<((grp + 1) * perGroup) {
+                let scale = g[c] * rstd
+                let shift = bt[c] - Float(mean) * scale
+                let off = (b * channels + c) * spatial
+                if silu {
+                    scaleShiftSiLU(src + off, dst + off, count: spatial, scale: scale, shift: shift)
+                } else {
+                    for i in 0..<spatial { dst[off + i] = src[off + i] * scale + shift }
+                }
+            }
+        }
+    }
+
+    /// Mean and (biased) variance, two passes; blocks summed in Float, blocks added in Double.
+    static func meanAndVariance(_ x: UnsafePointer<Float>, count: Int) -> (Double, Double) {
+        let block = 1024
+        var total = 0.0
+        var i = 0
+        while i < count {
+            let e = min(count, i + block)
+            total += Double(blockSum(x + i, count: e - i) { $0 })
+            i = e
+        }
+        let mean = total / Double(count)
+        let m = Float(mean)
+        var sq = 0.0
+        i = 0
+        while i < count {
+            let e = min(count, i + block)
+            sq += Double(blockSum(x + i, count: e - i) { ($0 - m) * ($0 - m) })
+            i = e
+        }
+        return (mean, sq / Double(count))
+    }
+
+    @inline(__always)
+    private static func blockSum(_ x: UnsafePointer<Float>, count: Int, _ f: (SIMD8<Float>) -> SIMD8<Float>) -> Float {
+        var acc = SIMD8<Float>(repeating: 0)
+        var i = 0
+        while i + 8 <= count {
+            acc += f(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self))
+            i += 8
+        }
+        var s = acc.sum()
+        while i < count {
+            var v = SIMD8<Float>(repeating: 0)
+            v[0] = x[i]
+            s += f(v)[0]
+            i += 1
+        }
+        return s
+    }
+
+    /// dst[i] = silu(src[i] * scale + shift).
+    @inline(__always)
+    static func scaleShiftSiLU(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, scale: Float, shift: Float) {
+        var i = 0
+        let s = SIMD8<Float>(repeating: scale), t = SIMD8<Float>(repeating: shift)
+        while i + 8 <= count {
+            let v = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self) * s + t
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: VectorExp.silu(v), as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count {
+            let v = src[i] * scale + shift
+            dst[i] = v / (1 + VectorExp.exp(SIMD8<Float>(repeating: -v))[0])
+            i += 1
+        }
+    }
+}
+
+/// exp and SiLU on eight floats at a time (Cephes expf polynomial, about 1 ulp on [-87, 88]).
+public enum VectorExp {
+    @inline(__always)
+    public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        let xc = x.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.3))
+        // Round x*log2(e) to an integer n with the 1.5*2^23 trick; its bits carry n as well.
+        let magic = SIMD8<Float>(repeating: 12_582_912)
+        let shifted = xc * 1.442_695_04 + magic
+        let n = shifted - magic
+        var r = xc - n * 0.693_359_375
+        r = r - n * -2.121_944_4e-4
+        var p = SIMD8<Float>(repeating: 1.987_569_15e-4)
+        p = p * r + 1.398_199_95e-3
+        p = p * r + 8.333_451_9e-3
+        p = p * r + 4.166_579_59e-2
+        p = p * r + 1.666_666_55e-1
+        p = p * r + 5.000_000_12e-1
+        let y = p * r * r + r + 1
+        let bits = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self)
+        let scale = unsafeBitCast((bits &+ 127) &<< 23, to: SIMD8<Float>.self)
+        return y * scale
+    }
+
+    /// v * sigmoid(v) = v / (1 + exp(-v)).
+    @inline(__always)
+    public static func silu(_ v: SIMD8<Float>) -> SIMD8<Float> {
+        v / (1 + exp(-v))
+    }
+}

@@ -1,0 +1,300 @@
+import CBLAS
+import Dispatch
+import Synchronization
+
+/// A wrong shape or size handed to a Winograd convolution.
+public struct WinogradError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// A 3x3, stride 1, "same"-padded convolution (PyTorch Conv2d semantics, weight [K, C, 3, 3])
+/// computed with Winograd F(4x4, 3x3): 2.25 multiply-adds per output instead of 9.
+/// The filters are transformed once here; `apply` transforms input tiles, runs one sgemm per
+/// transform point (36 of them) and transforms the products back, in chunks of tile rows so
+/// the scratch memory stays bounded whatever the image size.
+public final class WinogradConv3x3: @unchecked Sendable {
+    public let inChannels: Int
+    public let outChannels: Int
+    /// Transformed filters: 36 row-major [K, C] matrices.
+    private let u: [Float]
+    private let bias: [Float]?
+
+    /// `weight` is [outChannels, inChannels, 3, 3] row-major; `bias` has outChannels values or is nil.
+    public init(weight: UnsafeBufferPointer<Float>, bias: UnsafeBufferPointer<Float>?, outChannels: Int, inChannels: Int) throws {
+        guard outChannels > 0, inChannels > 0 else {
+            throw WinogradError(description: "Winograd conv: channel counts must be positive, got \(outChannels) x \(inChannels)")
+        }
+        let (kc, o1) = outChannels.multipliedReportingOverflow(by: inChannels)
+        let (n, o2) = kc.multipliedReportingOverflow(by: 9)
+        guard !o1, !o2, weight.count == n else {
+            throw WinogradError(description: "Winograd conv: weight has \(weight.count) values, expected \(outChannels)x\(inChannels)x3x3")
+        }
+        if let bias, bias.count != outChannels {
+            throw WinogradError(description: "Winograd conv: bias has \(bias.count) values, expected \(outChannels)")
+        }
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.bias = bias.map { Array($0) }
+        var u = [Float](repeating: 0, count: 36 * kc)
+        var t = [Double](repeating: 0, count: 36)
+        u.withUnsafeMutableBufferPointer { ub in
+            for k in 0..<outChannels {
+                for c in 0..<inChannels {
+                    WinogradF43.transformFilter(weight.baseAddress! + (k * inChannels + c) * 9, into: &t)
+                    for p in 0..<36 { ub[p * kc + k * inChannels + c] = Float(t[p]) }
+                }
+            }
+        }
+        self.u = u
+    }
+
+    /// Bytes of scratch memory one worker's chunk may use by default (transformed inputs and
+    /// products together): small enough to stay in cache between the transforms and the sgemms.
+    public static let defaultChunkBudgetBytes = 3 << 20
+
+    /// Convolves `input` [batch, C, h, w] into `output` [batch, K, height, width]: (h, w) equals
+    /// (height, width), or half of it when `upsample2x` (nearest-neighbour 2x upsampling fused into
+    /// the input read, so the upsampled tensor is never stored). Adds the bias, then `residual`
+    /// ([batch, K, height, width]) when given. `output` must not overlap `input` or `residual`.
+    ///
+    /// Each compute thread takes chunks of tiles and runs the whole pipeline on them (input
+    /// transform, 36 single-threaded sgemms, output transform), so the scratch stays in cache.
+    public func apply(input: UnsafeBufferPointer<Float>, batch: Int, height: Int, width: Int, upsample2x: Bool = false,
+                      residual: UnsafeBufferPointer<Float>? = nil, output: UnsafeMutableBufferPointer<Float>,
+                      workspace: WinogradWorkspace? = nil, chunkBudgetBytes: Int = defaultChunkBudgetBytes) throws {
+        guard batch > 0, height > 0, width > 0 else {
+            throw WinogradError(description: "Winograd conv: empty shape \(batch)x\(height)x\(width)")
+        }
+        if upsample2x, height % 2 != 0 || width % 2 != 0 {
+            throw WinogradError(description: "Winograd conv: upsampled size \(height)x\(width) must be even")
+        }
+        let inH = upsample2x ? height / 2 : height, inW = upsample2x ? width / 2 : width
+        guard let inCount = Self.product([batch, inChannels, inH, inW]), input.count == inCount else {
+            throw WinogradError(description: "Winograd conv: input has \(input.count) values, expected \(batch)x\(inChannels)x\(inH)x\(inW)")
+        }
+        guard let outCount = Self.product([batch, outChannels, height, width]), output.count == outCount else {
+            throw WinogradError(description: "Winograd conv: output has \(output.count) values, expected \(batch)x\(outChannels)x\(height)x\(width)")
+        }
+        if let residual, residual.count != outCount {
+            throw WinogradError(description: "Winograd conv: residual has \(residual.count) values, expected \(outCount)")
+        }
+        let g = WinogradGeometry(batch: batch, height: height, width: width, upsample2x: upsample2x)
+        let perTile = 36 * (inChannels + outChannels) * MemoryLayout<Float>.size
+        let chunkTiles = max(1, min(g.tilesTotal, max(0, chunkBudgetBytes) / perTile))
+        let chunks = (g.tilesTotal + chunkTiles - 1) / chunkTiles
+        // Few tiles (small images): split the output channels too, so every thread has work.
+        let threads = ComputeThreads.count
+        let kParts = chunks >= threads ? 1 : min(outChannels, (threads + chunks - 1) / chunks)
+        let items = chunks * kParts
+        let workers = max(1, min(items, threads))
+        let ws = workspace ?? WinogradWorkspace()
+        let perWorker = 36 * (inChannels + outChannels) * chunkTiles + 12 * (4 * chunkTiles + 2)
+        let scratch = ws.buffer(count: perWorker * workers)
+        let next = ChunkCounter()
+        let src = input.baseAddress!, dst = output.baseAddress!, res = residual?.baseAddress
+        BLASThreads.singleThreaded(when: workers > 1) {
+            splitAcrossThreads(workers) { w in
+                let mine = scratch + w * perWorker
+                let v = mine, m = mine + 36 * inChannels * chunkTiles, rows = m + 36 * outChannels * chunkTiles
+                while let item = next.take(below: items) {
+                    let chunk = item / kParts, part = item % kParts
+                    let t0 = chunk * chunkTiles, t1 = min(g.tilesTotal, t0 + chunkTiles)
+                    let ks = (outChannels * part / kParts)..<(outChannels * (part + 1) / kParts)
+                    transformInputs(src, g, tiles: t0..<t1, v: v, rowScratch: rows)
+                    multiply(v: v, m: m, tiles: t1 - t0, outputs: ks)
+                    transformOutputs(m: m, g, tiles: t0..<t1, outputs: ks, residual: res, output: dst)
+                }
+            }
+        }
+    }
+
+    private static func product(_ xs: [Int]) -> Int? {
+        var p = 1
+        for x in xs {
+            let (r, o) = p.multipliedReportingOverflow(by: x)
+            if o { return nil }
+            p = r
+        }
+        return p
+    }
+
+    /// V[p][c][t - first] for every channel c and tile t of `tiles`, one row segment at a time.
+    private func transformInputs(_ input: UnsafePointer<Float>, _ g: WinogradGeometry, tiles: Range<Int>,
+                                 v: UnsafeMutablePointer<Float>, rowScratch: UnsafeMutablePointer<Float>) {
+        let C = inChannels
+        let count = tiles.count
+        let pointStride = C * count
+        g.forEachSegment(tiles) { b, ty, tx0, tx1, local in
+            let n = 4 * (tx1 - tx0) + 2
+            let raw = rowScratch, rowT = rowScratch + 6 * n
+            for c in 0..<C {
+                let plane = input + (b * C + c) * g.inH * g.inW
+                for j in 0..<6 { g.fetchRow(plane, y: ty * 4 - 1 + j, firstColumn: tx0 * 4 - 1, count: n, into: raw + j * n) }
+                WinogradF43.inputRows(raw, rowT, n: n)
+                let vBase = v + c * count + local
+                for t in 0..<(tx1 - tx0) {
+                    WinogradF43.inputColumns(rowT, n: n, x0: t * 4, vBase + t, pointStride: pointStride)
+                }
+            }
+        }
+    }
+
+    /// M[p] = U[p] V[p] for the 36 transform points: [K, C] x [C, tiles], rows `outputs` of K only.
+    private func multiply(v: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>, tiles: Int, outputs: Range<Int>) {
+        let K = outChannels, C = inChannels, k0 = outputs.lowerBound
+        u.withUnsafeBufferPointer { ub in
+            for p in 0..<36 {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outputs.count), Int32(tiles), Int32(C),
+                            1, ub.baseAddress! + (p * K + k0) * C, Int32(C), v + p * C * tiles, Int32(tiles),
+                            0, m + (p * K + k0) * tiles, Int32(tiles))
+            }
+        }
+    }
+
+    /// Output tiles from the products, plus bias and residual, cropped at the image edges.
+    private func transformOutputs(m: UnsafeMutablePointer<Float>, _ g: WinogradGeometry, tiles: Range<Int>, outputs: Range<Int>,
+                                  residual: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
+        let K = outChannels
+        let count = tiles.count
+        let pointStride = K * count
+        let H = g.height, W = g.width
+        var y = (Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0),
+                 Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0))
+        withUnsafeMutableBytes(of: &y) { yRaw in
+            let yt = yRaw.baseAddress!.assumingMemoryBound(to: Float.self)
+            g.forEachSegment(tiles) { b, ty, tx0, tx1, local in
+                let y0 = ty * 4
+                let rowsHere = min(4, H - y0)
+                for k in outputs {
+                    let b0: Float = bias?[k] ?? 0
+                    let planeOffset = (b * K + k) * H * W
+                    let out = output + planeOffset
+                    let res = residual.map { $0 + planeOffset }
+                    let mBase = m + k * count + local
+                    for t in 0..<(tx1 - tx0) {
+                        WinogradF43.outputTile(mBase + t, pointStride: pointStride, yt)
+                        let x0 = (tx0 + t) * 4
+                        let colsHere = min(4, W - x0)
+                        for i in 0..<rowsHere {
+                            let o = (y0 + i) * W + x0
+                            if let res {
+                                for j in 0..<colsHere { out[o + j] = yt[i * 4 + j] + b0 + res[o + j] }
+                            } else {
+                                for j in 0..<colsHere { out[o + j] = yt[i * 4 + j] + b0 }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Tile layout of one Winograd call: output size, tile grid, and the padded input row reader.
+/// Tiles are numbered row by row through the batch: t = (b * tilesHigh + ty) * tilesWide + tx.
+struct WinogradGeometry {
+    let batch: Int, height: Int, width: Int, upsample2x: Bool
+    let inH: Int, inW: Int
+    let tilesHigh: Int, tilesWide: Int
+
+    init(batch: Int, height: Int, width: Int, upsample2x: Bool) {
+        self.batch = batch; self.height = height; self.width = width; self.upsample2x = upsample2x
+        inH = upsample2x ? height / 2 : height
+        inW = upsample2x ? width / 2 : width
+        tilesHigh = (height + 3) / 4
+        tilesWide = (width + 3) / 4
+    }
+
+    var tilesTotal: Int { batch * tilesHigh * tilesWide }
+
+    /// Splits a range of tiles into runs within one tile row: (b, ty, tx0, tx1, offset in range).
+    @inline(__always)
+    func forEachSegment(_ tiles: Range<Int>, _ body: (Int, Int, Int, Int, Int) -> Void) {
+        var t = tiles.lowerBound
+        while t < tiles.upperBound {
+            let row = t / tilesWide, tx0 = t % tilesWide
+            let tx1 = min(tilesWide, tx0 + (tiles.upperBound - t))
+            body(row / tilesHigh, row % tilesHigh, tx0, tx1, t - tiles.lowerBound)
+            t += tx1 - tx0
+        }
+    }
+
+    /// Columns firstColumn..<firstColumn+count of row `y` of the (upsampled, zero-padded) input plane.
+    @inline(__always)
+    func fetchRow(_ plane: UnsafePointer<Float>, y: Int, firstColumn: Int, count: Int, into dst: UnsafeMutablePointer<Float>) {
+        guard y >= 0, y < height else {
+            dst.update(repeating: 0, count: count)
+            return
+        }
+        let lo = max(0, firstColumn), hi = min(width, firstColumn + count)
+        if lo > firstColumn { dst.update(repeating: 0, count: lo - firstColumn) }
+        if hi < firstColumn + count { (dst + (hi - firstColumn)).update(repeating: 0, count: firstColumn + count - hi) }
+        guard lo < hi else { return }
+        let out = dst + (lo - firstColumn)
+        if upsample2x {
+            let src = plane + (y >> 1) * inW
+            for x in lo..<hi { out[x - lo] = src[x >> 1] }
+        } else {
+            out.update(from: plane + y * inW + lo, count: hi - lo)
+        }
+    }
+}
+
+/// Hands out chunk numbers 0, 1, 2, ... to the workers that ask (dynamic scheduling).
+final class ChunkCounter: @unchecked Sendable {
+    private let value = Atomic<Int>(0)
+    func take(below limit: Int) -> Int? {
+        let v = value.add(1, ordering: .relaxed).oldValue
+        return v < limit ? v : nil
+    }
+}
+
+/// OpenBLAS thread control around regions where each compute thread calls sgemm itself.
+enum BLASThreads {
+    /// Runs `body` with OpenBLAS single-threaded (when `when`), then gives it the configured count again.
+    static func singleThreaded<T>(when: Bool, _ body: () throws -> T) rethrows -> T {
+        guard when else { return try body() }
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(Int32(ComputeThreads.count)) }
+        return try body()
+    }
+}
+
+/// Reusable scratch memory for Winograd calls: grown on demand, never shrunk. One per caller
+/// thread (a workspace must not be shared by two concurrent calls).
+public final class WinogradWorkspace: @unchecked Sendable {
+    private var storage: UnsafeMutablePointer<Float>?
+    private var capacity = 0
+
+    public init() {}
+
+    deinit { storage?.deallocate() }
+
+    /// Bytes currently held.
+    public var bytes: Int { capacity * MemoryLayout<Float>.size }
+
+    func buffer(count: Int) -> UnsafeMutablePointer<Float> {
+        if capacity < count {
+            storage?.deallocate()
+            storage = .allocate(capacity: count)
+            capacity = count
+        }
+        return storage!
+    }
+}
+
+/// Runs `body(i)` for i in 0..<n on the compute threads (contiguous blocks of indices per worker).
+func splitAcrossThreads(_ n: Int, _ body: (Int) -> Void) {
+    let workers = min(n, ComputeThreads.count)
+    if workers <= 1 {
+        for i in 0..<n { body(i) }
+        return
+    }
+    withoutActuallyEscaping(body) { escapable in
+        nonisolated(unsafe) let run = escapable
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            let lo = n * w / workers, hi = n * (w + 1) / workers
+            for i in lo..<hi { run(i) }
+        }
+    }
+}

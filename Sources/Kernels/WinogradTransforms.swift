@@ -1,0 +1,108 @@
+// The fixed matrices of Winograd F(4x4, 3x3) (Lavin & Gray, interpolation points 0, ±1, ±2, ∞)
+// and the per-tile transforms built from them. Every function here works on one 6x6 tile or
+// one row; the loops over channels and tiles live in WinogradConv3x3.
+
+/// Winograd F(4x4, 3x3): a 6x6 input tile gives a 4x4 output tile; 36 products per tile.
+enum WinogradF43 {
+    static let tile = 6
+    static let out = 4
+    static let points = 36
+
+    /// G (6x3): the filter transform U = G g G^T. Applied once per filter, in Double.
+    static let g: [[Double]] = [
+        [1.0 / 4, 0, 0],
+        [-1.0 / 6, -1.0 / 6, -1.0 / 6],
+        [-1.0 / 6, 1.0 / 6, -1.0 / 6],
+        [1.0 / 24, 1.0 / 12, 1.0 / 6],
+        [1.0 / 24, -1.0 / 12, 1.0 / 6],
+        [0, 0, 1],
+    ]
+
+    /// U = G g G^T for one 3x3 filter `f` (row-major), written to `u` (36 values, row-major 6x6).
+    static func transformFilter(_ f: UnsafePointer<Float>, into u: inout [Double]) {
+        var tmp = [Double](repeating: 0, count: 18)  // G g: 6x3
+        for i in 0..<6 {
+            for j in 0..<3 {
+                var s = 0.0
+                for k in 0..<3 { s += g[i][k] * Double(f[k * 3 + j]) }
+                tmp[i * 3 + j] = s
+            }
+        }
+        for i in 0..<6 {
+            for j in 0..<6 {
+                var s = 0.0
+                for k in 0..<3 { s += tmp[i * 3 + k] * g[j][k] }
+                u[i * 6 + j] = s
+            }
+        }
+    }
+
+    /// The row half of the input transform (B^T d) over whole rows: `t[i][x] = sum_j BT[i][j] r[j][x]`
+    /// for six input rows `r` of `n` floats each (stride `n`), written as six rows of `t` (stride `n`).
+    @inline(__always)
+    static func inputRows(_ r: UnsafePointer<Float>, _ t: UnsafeMutablePointer<Float>, n: Int) {
+        let r0 = r, r1 = r + n, r2 = r + 2 * n, r3 = r + 3 * n, r4 = r + 4 * n, r5 = r + 5 * n
+        let t0 = t, t1 = t + n, t2 = t + 2 * n, t3 = t + 3 * n, t4 = t + 4 * n, t5 = t + 5 * n
+        for x in 0..<n {
+            let a0 = r0[x], a1 = r1[x], a2 = r2[x], a3 = r3[x], a4 = r4[x], a5 = r5[x]
+            let p = a4 - 4 * a2, q = a3 - 4 * a1
+            let s = a4 - a2, d = 2 * (a3 - a1)
+            t0[x] = 4 * a0 - 5 * a2 + a4
+            t1[x] = p + q
+            t2[x] = p - q
+            t3[x] = s + d
+            t4[x] = s - d
+            t5[x] = 4 * a1 - 5 * a3 + a5
+        }
+    }
+
+    /// The column half of the input transform for one tile: for each of the six rows of `t`
+    /// (stride `n`), the six values at `x0..<x0+6` become `d B`, stored at `v[(i*6+l) * pointStride]`.
+    @inline(__always)
+    static func inputColumns(_ t: UnsafePointer<Float>, n: Int, x0: Int, _ v: UnsafeMutablePointer<Float>, pointStride: Int) {
+        for i in 0..<6 {
+            let row = t + i * n + x0
+            let a0 = row[0], a1 = row[1], a2 = row[2], a3 = row[3], a4 = row[4], a5 = row[5]
+            let p = a4 - 4 * a2, q = a3 - 4 * a1
+            let s = a4 - a2, d = 2 * (a3 - a1)
+            let base = v + (i * 6) * pointStride
+            base[0] = 4 * a0 - 5 * a2 + a4
+            base[pointStride] = p + q
+            base[2 * pointStride] = p - q
+            base[3 * pointStride] = s + d
+            base[4 * pointStride] = s - d
+            base[5 * pointStride] = 4 * a1 - 5 * a3 + a5
+        }
+    }
+
+    /// The output transform A^T m A of one tile: reads the 36 products `m[p * pointStride]`
+    /// and writes the 4x4 result to `y` (row-major 4x4).
+    @inline(__always)
+    static func outputTile(_ m: UnsafePointer<Float>, pointStride: Int, _ y: UnsafeMutablePointer<Float>) {
+        // Columns first: for each of the 6 columns j, A^T applied down the 6 rows -> 4 rows.
+        var c = (Float(0), Float(0), Float(0), Float(0), Float(0), Float(0),
+                 Float(0), Float(0), Float(0), Float(0), Float(0), Float(0),
+                 Float(0), Float(0), Float(0), Float(0), Float(0), Float(0),
+                 Float(0), Float(0), Float(0), Float(0), Float(0), Float(0))
+        withUnsafeMutableBytes(of: &c) { raw in
+            let w = raw.baseAddress!.assumingMemoryBound(to: Float.self)  // 4x6
+            for j in 0..<6 {
+                let m0 = m[j * pointStride], m1 = m[(6 + j) * pointStride], m2 = m[(12 + j) * pointStride]
+                let m3 = m[(18 + j) * pointStride], m4 = m[(24 + j) * pointStride], m5 = m[(30 + j) * pointStride]
+                let a = m1 + m2, b = m1 - m2, e = m3 + m4, f = m3 - m4
+                w[j] = m0 + a + e
+                w[6 + j] = b + 2 * f
+                w[12 + j] = a + 4 * e
+                w[18 + j] = b + 8 * f + m5
+            }
+            for i in 0..<4 {
+                let r = w + i * 6
+                let a = r[1] + r[2], b = r[1] - r[2], e = r[3] + r[4], f = r[3] - r[4]
+                y[i * 4] = r[0] + a + e
+                y[i * 4 + 1] = b + 2 * f
+                y[i * 4 + 2] = a + 4 * e
+                y[i * 4 + 3] = b + 8 * f + r[5]
+            }
+        }
+    }
+}

@@ -1,0 +1,191 @@
+import Foundation
+import XCTest
+@testable import Kernels
+
+/// Winograd F(4x4,3x3) convolution and the fused GroupNorm+SiLU against direct Double references.
+final class WinogradTests: XCTestCase {
+    /// A small deterministic generator (xorshift) for values in [-1, 1).
+    struct Values {
+        var state: UInt64
+        mutating func next() -> Float {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return Float(Double(state >> 40) / Double(1 << 24)) * 2 - 1
+        }
+        mutating func array(_ n: Int, scale: Float = 1, offset: Float = 0) -> [Float] {
+            (0..<n).map { _ in next() * scale + offset }
+        }
+    }
+
+    /// Direct "same" 3x3 convolution in Double, with optional nearest 2x upsampling of the input.
+    static func directConv(_ x: [Float], batch: Int, c: Int, k: Int, height: Int, width: Int, upsample: Bool,
+                           weight: [Float], bias: [Float]?, residual: [Float]?) -> [Double] {
+        let inH = upsample ? height / 2 : height, inW = upsample ? width / 2 : width
+        var out = [Double](repeating: 0, count: batch * k * height * width)
+        for b in 0..<batch {
+            for ko in 0..<k {
+                for y in 0..<height {
+                    for xo in 0..<width {
+                        var s = Double(bias?[ko] ?? 0)
+                        for ci in 0..<c {
+                            for i in 0..<3 {
+                                let yy = y + i - 1
+                                if yy < 0 || yy >= height { continue }
+                                for j in 0..<3 {
+                                    let xx = xo + j - 1
+                                    if xx < 0 || xx >= width { continue }
+                                    let sy = upsample ? yy / 2 : yy, sx = upsample ? xx / 2 : xx
+                                    s += Double(weight[((ko * c + ci) * 3 + i) * 3 + j]) * Double(x[((b * c + ci) * inH + sy) * inW + sx])
+                                }
+                            }
+                        }
+                        let o = ((b * k + ko) * height + y) * width + xo
+                        out[o] = s + Double(residual?[o] ?? 0)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    func check(batch: Int, c: Int, k: Int, height: Int, width: Int, upsample: Bool = false, withBias: Bool = true,
+               withResidual: Bool = false, budget: Int? = nil, line: UInt = #line) throws {
+        var rng = Values(state: UInt64(0x9E37_79B9 &+ c * 131 &+ k * 7 &+ height * 3 &+ width))
+        let inH = upsample ? height / 2 : height, inW = upsample ? width / 2 : width
+        let x = rng.array(batch * c * inH * inW)
+        let w = rng.array(k * c * 9, scale: 0.3)
+        let bias = withBias ? rng.array(k) : nil
+        let residual = withResidual ? rng.array(batch * k * height * width) : nil
+        let conv = try w.withUnsafeBufferPointer { wb in
+            try bias.map { b in try b.withUnsafeBufferPointer { try WinogradConv3x3(weight: wb, bias: $0, outChannels: k, inChannels: c) } }
+                ?? WinogradConv3x3(weight: wb, bias: nil, outChannels: k, inChannels: c)
+        }
+        let chunkBudget = budget ?? WinogradConv3x3.defaultChunkBudgetBytes
+        var out = [Float](repeating: .nan, count: batch * k * height * width)
+        try x.withUnsafeBufferPointer { xb in
+            try out.withUnsafeMutableBufferPointer { ob in
+                if let residual {
+                    try residual.withUnsafeBufferPointer {
+                        try conv.apply(input: xb, batch: batch, height: height, width: width, upsample2x: upsample, residual: $0, output: ob,
+                                       chunkBudgetBytes: chunkBudget)
+                    }
+                } else {
+                    try conv.apply(input: xb, batch: batch, height: height, width: width, upsample2x: upsample, output: ob, chunkBudgetBytes: chunkBudget)
+                }
+            }
+        }
+        let ref = Self.directConv(x, batch: batch, c: c, k: k, height: height, width: width, upsample: upsample,
+                                  weight: w, bias: bias, residual: residual)
+        var maxErr = 0.0, maxRef = 0.0
+        for i in ref.indices {
+            maxErr = max(maxErr, abs(Double(out[i]) - ref[i]))
+            maxRef = max(maxRef, abs(ref[i]))
+        }
+        // Float32 Winograd F(4x4,3x3) lands within a few 1e-6 of the sum's magnitude.
+        XCTAssertLessThan(maxErr, 2e-5 * max(1, maxRef), "max error \(maxErr) (max |ref| \(maxRef))", line: line)
+    }
+
+    func testMatchesDirectConvolutionOnWholeTiles() throws {
+        try check(batch: 1, c: 5, k: 7, height: 8, width: 12)
+    }
+
+    func testRaggedEdgesAndBatch() throws {
+        try check(batch: 2, c: 3, k: 4, height: 7, width: 10, withBias: false)
+        try check(batch: 1, c: 2, k: 3, height: 1, width: 1)
+        try check(batch: 1, c: 4, k: 2, height: 5, width: 3)
+    }
+
+    func testFusedUpsamplingAndResidual() throws {
+        try check(batch: 2, c: 4, k: 6, height: 12, width: 10, upsample: true, withResidual: true)
+    }
+
+    func testSmallChunksGiveTheSameResult() throws {
+        // A tiny budget forces one tile row per chunk.
+        try check(batch: 2, c: 6, k: 5, height: 9, width: 13, withResidual: true, budget: 1)
+    }
+
+    func testWideChannelsAccuracy() throws {
+        // Many input channels: accumulated rounding must stay small relative to the output.
+        try check(batch: 1, c: 96, k: 8, height: 16, width: 16)
+    }
+
+    func testRejectsWrongSizes() throws {
+        let w = [Float](repeating: 0, count: 2 * 3 * 9)
+        XCTAssertThrowsError(try w.withUnsafeBufferPointer { try WinogradConv3x3(weight: $0, bias: nil, outChannels: 3, inChannels: 3) })
+        let conv = try w.withUnsafeBufferPointer { try WinogradConv3x3(weight: $0, bias: nil, outChannels: 2, inChannels: 3) }
+        let x = [Float](repeating: 0, count: 3 * 4 * 4)
+        var out = [Float](repeating: 0, count: 2 * 4 * 4)
+        try x.withUnsafeBufferPointer { xb in
+            try out.withUnsafeMutableBufferPointer { ob in
+                XCTAssertThrowsError(try conv.apply(input: xb, batch: 1, height: 4, width: 5, output: ob))
+                XCTAssertThrowsError(try conv.apply(input: xb, batch: 1, height: 4, width: 4, upsample2x: true, output: ob))
+                XCTAssertNoThrow(try conv.apply(input: xb, batch: 1, height: 4, width: 4, output: ob))
+            }
+        }
+    }
+
+    func testGroupNormSiLUMatchesReference() throws {
+        let batch = 2, channels = 8, spatial = 37, groups = 4
+        var rng = Values(state: 12345)
+        // An offset mean checks the two-pass variance.
+        let x = rng.array(batch * channels * spatial, scale: 3, offset: 20)
+        let gamma = rng.array(channels, scale: 2), beta = rng.array(channels)
+        for silu in [true, false] {
+            var out = [Float](repeating: .nan, count: x.count)
+            try x.withUnsafeBufferPointer { xb in
+                try out.withUnsafeMutableBufferPointer { ob in
+                    try gamma.withUnsafeBufferPointer { gb in
+                        try beta.withUnsafeBufferPointer { bb in
+                            try GroupNormSiLUFused.apply(input: xb, output: ob, batch: batch, channels: channels, spatial: spatial,
+                                                         groups: groups, gamma: gb, beta: bb, eps: 1e-6, silu: silu)
+                        }
+                    }
+                }
+            }
+            let per = channels / groups * spatial
+            var maxErr = 0.0
+            for b in 0..<batch {
+                for g in 0..<groups {
+                    let start = (b * channels + g * channels / groups) * spatial
+                    let vals = x[start..<(start + per)].map(Double.init)
+                    let mean = vals.reduce(0, +) / Double(per)
+                    let variance = vals.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(per)
+                    for i in 0..<per {
+                        let c = g * channels / groups + i / spatial
+                        var v = (vals[i] - mean) / (variance + 1e-6).squareRoot() * Double(gamma[c]) + Double(beta[c])
+                        if silu { v = v / (1 + Foundation.exp(-v)) }
+                        maxErr = max(maxErr, abs(v - Double(out[start + i])))
+                    }
+                }
+            }
+            XCTAssertLessThan(maxErr, 2e-5, "silu \(silu)")
+        }
+    }
+
+    func testVectorExpAccuracy() {
+        var worst = 0.0
+        var x: Float = -87
+        while x < 88 {
+            let v = VectorExp.exp(SIMD8<Float>(repeating: x))[3]
+            let ref = Foundation.exp(Double(x))
+            worst = max(worst, abs(Double(v) - ref) / ref)
+            x += 0.0137
+        }
+        XCTAssertLessThan(worst, 4e-7)
+        XCTAssertEqual(VectorExp.silu(SIMD8<Float>(repeating: -200))[0], 0, accuracy: 1e-30)
+        XCTAssertEqual(VectorExp.silu(SIMD8<Float>(repeating: 200))[0], 200)
+    }
+
+    func testGroupNormRejectsBadGroups() {
+        let x = [Float](repeating: 1, count: 6)
+        var out = x
+        let p = [Float](repeating: 1, count: 3)
+        XCTAssertThrowsError(try x.withUnsafeBufferPointer { xb in
+            try out.withUnsafeMutableBufferPointer { ob in
+                try p.withUnsafeBufferPointer { pb in
+                    try GroupNormSiLUFused.apply(input: xb, output: ob, batch: 1, channels: 3, spatial: 2, groups: 2,
+                                                 gamma: pb, beta: pb, eps: 1e-6)
+                }
+            }
+        })
+    }
+}
