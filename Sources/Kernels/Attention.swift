@@ -1,0 +1,24 @@
+/// Multi-head self-attention without mask over sequences laid out [batch * T, features].
+public enum Attention {
+    /// `qkv`: [batch * T, 3W] with Q, K, V stacked along the features (heads = contiguous slices
+    /// of W/heads); writes softmax(Q K^T / sqrt(d)) V into `out` [batch * T, W].
+    /// `queryRows`: when given, only the last `queryRows` positions of each sequence are computed
+    /// (their outputs go to `out` as [batch * queryRows, W]); keys and values span all T positions.
+    public static func selfAttention(qkv: UnsafePointer<Float>, batch: Int, tokens t: Int, width w: Int, heads: Int,
+                                     into out: UnsafeMutablePointer<Float>, queryRows: Int? = nil) {
+        let d = w / heads
+        let q = queryRows ?? t
+        let scale = 1 / Float(d).squareRoot()
+        let ld = 3 * w
+        Parallel.forEach(batch * heads) { item in
+            let b = item / heads, h = item % heads
+            let base = qkv + b * t * ld
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: q * t)
+            defer { scores.deallocate() }
+            let qp = base + (t - q) * ld + h * d, kp = base + w + h * d, vp = base + 2 * w + h * d
+            Dense.gemm(transB: true, m: q, n: t, k: d, alpha: scale, a: qp, lda: ld, b: kp, ldb: ld, c: scores, ldc: t)
+            for i in 0..<q { Activations.softmaxRow(scores + i * t, width: t) }
+            Dense.gemm(m: q, n: d, k: t, a: scores, lda: t, b: vp, ldb: ld, c: out + b * q * w + h * d, ldc: w)
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import CBLAS
+
+/// Matrix products on OpenBLAS. Every pointer argument is row-major and sized by the caller;
+/// callers check sizes once at their entry.
+public enum Dense {
+    /// y[m, n] = x[m, k] * w[n, k]^T (+ bias[n]) (+ y when `accumulate`): PyTorch's Linear with weight [out, in].
+    public static func linear(_ x: UnsafePointer<Float>, rows m: Int, inFeatures k: Int,
+                              weight w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, outFeatures n: Int,
+                              into y: UnsafeMutablePointer<Float>, accumulate: Bool = false, ldx: Int? = nil, ldy: Int? = nil) {
+        guard m > 0, n > 0 else { return }
+        let ldy = ldy ?? n
+        var beta: Float = accumulate ? 1 : 0
+        if let b = bias {
+            for r in 0..<m {
+                let row = y + r * ldy
+                if accumulate { for j in 0..<n { row[j] += b[j] } } else { for j in 0..<n { row[j] = b[j] } }
+            }
+            beta = 1
+        }
+        guard k > 0 else { return }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1,
+                    x, Int32(ldx ?? k), w, Int32(k), beta, y, Int32(ldy))
+    }
+
+    /// c[m, n] = alpha * op(a) * op(b) + beta * c with explicit leading dimensions.
+    public static func gemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,
+                            a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                            beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        guard m > 0, n > 0 else { return }
+        if k == 0 {
+            for r in 0..<m { for j in 0..<n { c[r * ldc + j] *= beta } }
+            return
+        }
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+}
