@@ -59,6 +59,20 @@ final class RoundTripTests: XCTestCase {
         }
     }
 
+    func testAllZeroTensorsAtDeflatesMaximumRatioStillOpen() throws {
+        // Zeros compress close to deflate's 1032:1 limit, which the reader uses as a bomb bound.
+        let w = try WeightFileWriter()
+        w.compressionLevel = 9
+        for encoding in [TensorEncoding.zlib, .zlibShuffle] {
+            try w.add(name: "zeros.\(encoding)", shape: [1 << 20], values: [Float](repeating: 0, count: 1 << 20), encoding: encoding)
+        }
+        let file = try WeightFile(bytes: try w.serialized(metadata: TZW.metadata))
+        for e in file.entries {
+            XCTAssertGreaterThan(e.rawLength / e.storedLength, 1000, e.name)
+            XCTAssertTrue(try file.float32(e.name).buffer.allSatisfy { $0 == 0 })
+        }
+    }
+
     func testEmptyFileWithNoTensors() throws {
         let w = try WeightFileWriter()
         let file = try WeightFile(bytes: try w.serialized(metadata: TZW.metadata))
