@@ -211,6 +211,18 @@ final class RoundTripTests: XCTestCase {
         XCTAssertEqual(leftovers, [])
     }
 
+    func testOpeningADirectoryOrAnEmptyFileFailsCleanly() throws {
+        XCTAssertThrowsError(try WeightFile(path: NSTemporaryDirectory())) {
+            XCTAssertEqual($0 as? WeightFormatError, .io(path: NSTemporaryDirectory(), reason: "not a regular file"))
+        }
+        let path = NSTemporaryDirectory() + "tzw-empty-\(UUID().uuidString).tzw"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        FileManager.default.createFile(atPath: path, contents: Data())
+        XCTAssertThrowsError(try WeightFile(path: path)) {
+            XCTAssertEqual($0 as? WeightFormatError, .truncated(expected: 80, actual: 0))
+        }
+    }
+
     func testOpeningMissingFileIsAnIOError() {
         XCTAssertThrowsError(try WeightFile(path: "/nonexistent/dir/x.tzw")) {
             guard case .io = $0 as? WeightFormatError else { return XCTFail("\($0)") }
