@@ -22,7 +22,7 @@ public enum GroupNormSiLUFused {
         let perGroup = channels / groups
         let src = input.baseAddress!, dst = output.baseAddress!
         let g = gamma.baseAddress!, bt = beta.baseAddress!
-        splitAcrossThreads(batch * groups) { item in
+        Parallel.forEach(batch * groups) { item in
             let b = item / groups, grp = item % groups
             let start = (b * channels + grp * perGroup) * spatial
             let count = perGroup * spatial

@@ -93,7 +93,7 @@ public final class WinogradConv3x3: @unchecked Sendable {
         let next = ChunkCounter()
         let src = input.baseAddress!, dst = output.baseAddress!, res = residual?.baseAddress
         BLASThreads.singleThreaded(when: workers > 1) {
-            splitAcrossThreads(workers) { w in
+            Parallel.forEach(workers) { w in
                 let mine = scratch + w * perWorker
                 let v = mine, m = mine + 36 * inChannels * chunkTiles, rows = m + 36 * outChannels * chunkTiles
                 while let item = next.take(below: items) {
@@ -280,21 +280,5 @@ public final class WinogradWorkspace: @unchecked Sendable {
             capacity = count
         }
         return storage!
-    }
-}
-
-/// Runs `body(i)` for i in 0..<n on the compute threads (contiguous blocks of indices per worker).
-func splitAcrossThreads(_ n: Int, _ body: (Int) -> Void) {
-    let workers = min(n, ComputeThreads.count)
-    if workers <= 1 {
-        for i in 0..<n { body(i) }
-        return
-    }
-    withoutActuallyEscaping(body) { escapable in
-        nonisolated(unsafe) let run = escapable
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            let lo = n * w / workers, hi = n * (w + 1) / workers
-            for i in lo..<hi { run(i) }
-        }
     }
 }
