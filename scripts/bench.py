@@ -1,0 +1,263 @@
+#!/usr/bin/env python3
+"""Benchmark TiTok Zoo against the reference PyTorch implementation and ONNX Runtime.
+
+For each variant: `zoo bench --json` (per-stage ms per image, GFLOP/s, peak RSS). With
+--reference DIR (a local checkout of github.com/bytedance/1d-tokenizer; nothing of it is
+stored here) the reference model is built with seeded random weights, saved as safetensors,
+converted with tools/convert_checkpoint.py, exported to ONNX (when onnxruntime and onnx are
+installed), and the three implementations run the identical weights in the same run: one
+process each, calls alternated one by one (the order rotated every round, a pause between
+calls so no peer's idle threads spin on the next one's cores). Prints medians and ratios.
+An OpenBLAS sgemm peak measurement opens the run (scripts/bench/sgemm_peak.c).
+
+  python scripts/bench.py --variants TiTok-S-128,TiTok-L-32 --reference /tmp/ref --threads 2
+  python scripts/bench.py --json results.json          # every variant, ours only
+
+Run it with a Python that has torch, onnx and onnxruntime for the comparison; build first:
+  swift build -c release --product zoo && swift build -c release --product titok
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "scripts" / "bench"))
+sys.path.insert(0, str(REPO / "tools"))
+
+import peers  # noqa: E402
+
+
+def registry_tokenizers(resolution: int) -> list[str]:
+    from variants import TOKENIZERS
+    return [name for name, c in TOKENIZERS if c["resolution"] == resolution]
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def machine() -> dict:
+    cpu = platform.processor()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version()}
+
+
+def sgemm_peak(threads: int, work: Path) -> dict | None:
+    exe = work / "sgemm_peak"
+    src = REPO / "scripts" / "bench" / "sgemm_peak.c"
+    cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if cc is None:
+        log("sgemm peak: no C compiler, skipped")
+        return None
+    if not exe.exists() or exe.stat().st_mtime < src.stat().st_mtime:
+        subprocess.run([cc, "-O2", "-o", str(exe), str(src), "-lopenblas"], check=True)
+    out = subprocess.run([str(exe), str(threads)], check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def zoo_bench(zoo: Path, model: str, resolution: int, args, random_weights: bool) -> dict:
+    cmd = [str(zoo), "bench", model, "--json", "--threads", str(args.threads), "--batch", str(args.batch),
+           "--iterations", str(args.iterations), "--warmup", str(args.warmup)]
+    if random_weights:
+        cmd += ["--random-weights", "--res", str(resolution)]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed: {r.stderr.strip() or r.stdout.strip()}")
+    return json.loads(r.stdout)
+
+
+def prepare_reference(args, variant: str, resolution: int, want_onnx: bool) -> dict:
+    """Checkpoint, .tzw files and ONNX graphs for one variant (cached under --work)."""
+    import reference
+    folder = args.work / f"{variant}-{resolution}"
+    ckpt = folder / "ckpt"
+    onnx_dir = folder / "onnx"
+    enc_onnx, dec_onnx = onnx_dir / f"encoder_b{args.batch}.onnx", onnx_dir / f"decoder_b{args.batch}.onnx"
+    need_model = not (ckpt / "model.safetensors").exists() or (want_onnx and not dec_onnx.exists())
+    if need_model:
+        log(f"{variant}: building the reference model with random weights (seed {args.seed})")
+        model, config = reference.build_model(args.reference, variant, resolution, args.seed)
+        reference.save_checkpoint(model, config, ckpt)
+        if want_onnx:
+            log(f"{variant}: exporting ONNX (batch {args.batch})")
+            reference.export_onnx(model, config, onnx_dir, args.batch)
+        del model
+    files = {}
+    for dtype in args.dtypes:
+        out = folder / f"{variant}-{resolution}-{dtype}.tzw"
+        if not out.exists():
+            log(f"{variant}: converting to {out.name}")
+            subprocess.run([sys.executable, str(REPO / "tools" / "convert_checkpoint.py"), str(ckpt), "--out", str(out),
+                            "--dtype", dtype, "--compress", "none", "--quiet", "--force"], check=True)
+        files[dtype] = out
+    return {"ckpt": ckpt, "tzw": files, "onnx": (enc_onnx, dec_onnx) if want_onnx else None}
+
+
+def compare(args, variant: str, resolution: int, prepared: dict) -> dict:
+    """Alternated encode and decode calls of ours, torch and ort; medians per stage."""
+    base = {"threads": args.threads, "batch": args.batch, "variant": variant, "resolution": resolution,
+            "seed": args.seed, "repo": str(REPO), "reference": str(args.reference), "checkpoint": str(prepared["ckpt"])}
+    specs = {"ours": dict(base, tzw=str(prepared["tzw"]["f32"]), library=str(args.library) if args.library else None),
+             "torch": dict(base)}
+    if prepared["onnx"]:
+        specs["ort"] = dict(base, onnx_encoder=str(prepared["onnx"][0]), onnx_decoder=str(prepared["onnx"][1]))
+    ctx = mp.get_context("spawn")
+    procs, conns = {}, {}
+    try:
+        for name, spec in specs.items():
+            parent, child = ctx.Pipe()
+            p = ctx.Process(target=peers.serve, args=(name, spec, child), daemon=True)
+            p.start()
+            procs[name], conns[name] = p, parent
+            status, detail = parent.recv()  # one at a time: set-up costs do not overlap
+            if status != "ready":
+                raise RuntimeError(f"{name} peer failed to start: {detail}")
+        names = list(specs)
+        times = {stage: {n: [] for n in names} for stage in ("encode", "decode")}
+        rounds = args.warmup + args.iterations
+        for r in range(rounds):
+            order = names[r % len(names):] + names[:r % len(names)]
+            for stage in ("encode", "decode"):
+                for n in order:
+                    time.sleep(args.pause)
+                    conns[n].send((stage,))
+                    status, value = conns[n].recv()
+                    if status != "ms":
+                        raise RuntimeError(f"{n} {stage} failed: {value}")
+                    if r >= args.warmup:
+                        times[stage][n].append(value / args.batch)
+            log(f"{variant}: round {r + 1}/{rounds}: " + ", ".join(
+                f"{s} " + " ".join(f"{n} {times[s][n][-1]:.0f}" for n in names if times[s][n])
+                for s in ("encode", "decode") if r >= args.warmup))
+        result = {stage: {n: peers.median(v) for n, v in per.items()} for stage, per in times.items()}
+        result["samples_ms_per_image"] = times
+        return result
+    finally:
+        for n, c in conns.items():
+            try:
+                c.send(("quit",))
+            except (BrokenPipeError, OSError):
+                pass
+        for p in procs.values():
+            p.join(timeout=30)
+            if p.is_alive():
+                p.terminate()
+
+
+def fmt(x) -> str:
+    return "-" if x is None or x != x else f"{x:.0f}"
+
+
+def ratio(a, b) -> str:
+    return "-" if a is None or b is None or a != a or b != b or b == 0 else f"{a / b:.2f}"
+
+
+def print_table(results: list[dict], sgemm: dict | None) -> None:
+    if sgemm:
+        print(f"sgemm peak ({sgemm['threads']} threads): 2048^3 {sgemm['sgemm_2048_gflops']:.0f} GFLOP/s, "
+              f"289x4096x1024 {sgemm['sgemm_289x4096x1024_gflops']:.0f} GFLOP/s")
+    head = f"{'variant':<22} {'stage':<7} {'ours':>7} {'torch':>7} {'ort':>7} {'/torch':>7} {'/ort':>6}  zoo bench: ms, GFLOP/s, peak RSS"
+    print(head)
+    print("-" * len(head))
+    for r in results:
+        z = r.get("zoo") or {}
+        for stage in ("encode", "decode"):
+            c = (r.get("compare") or {}).get(stage, {})
+            ours, torch_ms, ort_ms = c.get("ours"), c.get("torch"), c.get("ort")
+            zms = z.get(f"{stage}_ms_per_image")
+            zrate = z.get(f"{stage}_gflops_per_s")
+            extra = f"{fmt(zms)} ms" + (f", {zrate:.0f} GFLOP/s" if zrate else "")
+            if stage == "decode" and z.get("peak_rss_bytes"):
+                extra += f", {z['peak_rss_bytes'] / 2**20:.0f} MiB"
+            name = f"{r['variant']}@{r['resolution']}" if stage == "encode" else ""
+            print(f"{name:<22} {stage:<7} {fmt(ours):>7} {fmt(torch_ms):>7} {fmt(ort_ms):>7} "
+                  f"{ratio(ours, torch_ms):>7} {ratio(ours, ort_ms):>6}  {extra}")
+        for dtype, zd in (r.get("zoo_dtypes") or {}).items():
+            print(f"{'':<22} {dtype:<7} encode {fmt(zd.get('encode_ms_per_image'))} ms, "
+                  f"decode {fmt(zd.get('decode_ms_per_image'))} ms (zoo bench)")
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--variants", help="comma-separated variant names (default: every tokenizer at --resolution)")
+    p.add_argument("--resolution", type=int, default=256)
+    p.add_argument("--reference", type=Path, help="local checkout of bytedance/1d-tokenizer: compare with PyTorch and ORT")
+    p.add_argument("--no-onnx", action="store_true", help="skip ONNX Runtime even when installed")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--batch", type=int, default=1)
+    p.add_argument("--iterations", type=int, default=5, help="timed calls per stage and implementation")
+    p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--pause", type=float, default=0.2, help="seconds between alternated calls")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--dtypes", default="f32", help="weight dtypes for zoo bench on converted files: f32,f16,bf16")
+    p.add_argument("--build-dir", type=Path, default=REPO / ".build" / "release",
+                   help="where zoo and libtitok.so were built (swift build -c release)")
+    p.add_argument("--work", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "titok-bench",
+                   help="cache for checkpoints, .tzw files and ONNX graphs")
+    p.add_argument("--json", type=Path, help="also write every number to this file")
+    p.add_argument("--skip-zoo-bench", action="store_true", help="only the alternated comparison")
+    args = p.parse_args()
+    args.dtypes = [d.strip() for d in args.dtypes.split(",") if d.strip()]
+    if "f32" not in args.dtypes:
+        args.dtypes.insert(0, "f32")
+    zoo = args.build_dir / "zoo"
+    if not zoo.exists():
+        p.error(f"{zoo} not found: build with `swift build -c release --product zoo` (or pass --build-dir)")
+    args.library = args.build_dir / "libtitok.so"
+    if args.reference and not args.library.exists():
+        p.error(f"{args.library} not found: build with `swift build -c release --product titok`")
+    args.work.mkdir(parents=True, exist_ok=True)
+    variants = args.variants.split(",") if args.variants else registry_tokenizers(args.resolution)
+    want_onnx = False
+    if args.reference and not args.no_onnx:
+        try:
+            import onnx  # noqa: F401
+            import onnxruntime  # noqa: F401
+            want_onnx = True
+        except ImportError:
+            log("onnxruntime/onnx not installed: comparing with PyTorch only")
+
+    report = {"machine": machine(), "threads": args.threads, "batch": args.batch, "iterations": args.iterations,
+              "warmup": args.warmup, "command": " ".join([Path(sys.executable).name] + sys.argv)}
+    report["sgemm"] = sgemm_peak(args.threads, args.work)
+    results = []
+    for variant in variants:
+        r = {"variant": variant, "resolution": args.resolution}
+        prepared = prepare_reference(args, variant, args.resolution, want_onnx) if args.reference else None
+        if not args.skip_zoo_bench:
+            target = str(prepared["tzw"]["f32"]) if prepared else variant
+            r["zoo"] = zoo_bench(zoo, target, args.resolution, args, random_weights=prepared is None)
+            if prepared:
+                r["zoo_dtypes"] = {d: zoo_bench(zoo, str(f), args.resolution, args, False)
+                                   for d, f in prepared["tzw"].items() if d != "f32"}
+        if prepared:
+            r["compare"] = compare(args, variant, args.resolution, prepared)
+        results.append(r)
+        print_table([r], None)
+    report["sgemm_end"] = sgemm_peak(args.threads, args.work)
+    report["results"] = results
+    print()
+    print_table(results, report["sgemm"])
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
