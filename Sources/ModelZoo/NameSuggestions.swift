@@ -1,7 +1,7 @@
 /// Closest-name suggestions for a mistyped variant name (case-insensitive edit distance).
-enum NameSuggestions {
+public enum NameSuggestions {
     /// Up to `limit` candidates closest to `query`, nearest first; only reasonably close ones.
-    static func closest(to query: String, among candidates: [String], limit: Int = 3) -> [String] {
+    public static func closest(to query: String, among candidates: [String], limit: Int = 3) -> [String] {
         let q = normalized(query)
         // A name containing the query (or contained in it) ranks first; then by edit distance.
         let scored: [(name: String, contains: Bool, distance: Int)] = candidates.map { c in

@@ -117,6 +117,11 @@ public final class InMemoryTensors: TensorProvider, @unchecked Sendable {
         tensors[name] = Float32Tensor(shape: shape, values: values)
     }
 
+    /// Stores a tensor as given (no copy).
+    public func setTensor(_ name: String, _ tensor: Float32Tensor) {
+        tensors[name] = tensor
+    }
+
     public var tensorNames: [String] { tensors.keys.sorted() }
     public func shape(of name: String) -> [Int]? { tensors[name]?.shape }
     public func float32(_ name: String) throws -> Float32Tensor {
