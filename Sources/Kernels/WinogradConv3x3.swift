@@ -55,7 +55,8 @@ public final class WinogradConv3x3: @unchecked Sendable {
     /// Convolves `input` [batch, C, h, w] into `output` [batch, K, height, width]: (h, w) equals
     /// (height, width), or half of it when `upsample2x` (nearest-neighbour 2x upsampling fused into
     /// the input read, so the upsampled tensor is never stored). Adds the bias, then `residual`
-    /// ([batch, K, height, width]) when given. `output` must not overlap `input` or `residual`.
+    /// ([batch, K, height, width]) when given; `residual` may be `output` itself. `output` must not
+    /// overlap `input`.
     ///
     /// Each compute thread takes chunks of tiles and runs the whole pipeline on them (input
     /// transform, 36 single-threaded sgemms, output transform), so the scratch stays in cache.

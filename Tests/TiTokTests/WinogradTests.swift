@@ -108,6 +108,35 @@ final class WinogradTests: XCTestCase {
         try check(batch: 1, c: 96, k: 8, height: 16, width: 16)
     }
 
+    /// The planned conv (im2col below the Winograd threshold, Winograd above), residual aliased to the output.
+    func testPlannedConvBothPathsWithResidualInPlace() throws {
+        for (side, upsample) in [(8, false), (12, true), (Conv3x3Fused.winogradMinimumSide, true), (Conv3x3Fused.winogradMinimumSide + 4, false)] {
+            let batch = 2, c = 5, k = 4
+            var rng = Values(state: UInt64(77 + side))
+            let inSide = upsample ? side / 2 : side
+            let x = rng.array(batch * c * inSide * inSide)
+            let w = rng.array(k * c * 9, scale: 0.3), bias = rng.array(k)
+            let residual = rng.array(batch * k * side * side)
+            let conv = try w.withUnsafeBufferPointer { wb in
+                try bias.withUnsafeBufferPointer { try Conv3x3Fused(weight: wb, bias: $0, outChannels: k, inChannels: c, side: side, keepAlive: nil) }
+            }
+            XCTAssertEqual(conv.usesWinograd, side >= Conv3x3Fused.winogradMinimumSide)
+            var out = residual
+            let ws = WinogradWorkspace()
+            try x.withUnsafeBufferPointer { xb in
+                try out.withUnsafeMutableBufferPointer { ob in
+                    try conv.apply(input: xb, batch: batch, height: side, width: side, upsample2x: upsample,
+                                   residual: UnsafeBufferPointer(ob), output: ob, workspace: ws)
+                }
+            }
+            let ref = Self.directConv(x, batch: batch, c: c, k: k, height: side, width: side, upsample: upsample,
+                                      weight: w, bias: bias, residual: residual)
+            var maxErr = 0.0
+            for i in ref.indices { maxErr = max(maxErr, abs(Double(out[i]) - ref[i])) }
+            XCTAssertLessThan(maxErr, 2e-5, "side \(side) upsample \(upsample)")
+        }
+    }
+
     func testRejectsWrongSizes() throws {
         let w = [Float](repeating: 0, count: 2 * 3 * 9)
         XCTAssertThrowsError(try w.withUnsafeBufferPointer { try WinogradConv3x3(weight: $0, bias: nil, outChannels: 3, inChannels: 3) })

@@ -1,0 +1,99 @@
+import CBLAS
+
+/// A 3x3, stride 1, "same"-padded convolution planned once for its weights and output size, with
+/// optional nearest 2x upsampling of the input, bias and residual fused in. Large images use
+/// Winograd F(4x4, 3x3) (4x fewer multiply-adds; the transformed filters take 4x the weights'
+/// memory); small ones (side < `winogradMinimumSide`) one sgemm over an im2col copy, reading the
+/// weights in place.
+public final class Conv3x3Fused: @unchecked Sendable {
+    /// Output sides from which Winograd pays for its transformed filters.
+    public static let winogradMinimumSide = 32
+
+    public let inChannels: Int
+    public let outChannels: Int
+    private let winograd: WinogradConv3x3?
+    private let weight: UnsafeBufferPointer<Float>
+    private let bias: UnsafeBufferPointer<Float>?
+    private let keepAlive: AnyObject?
+
+    /// `weight` [K, C, 3, 3] and `bias` [K] must stay valid while `keepAlive` lives (the plan holds it).
+    /// `side` is the output side the plan will mostly see (it picks the algorithm; any size works).
+    public init(weight: UnsafeBufferPointer<Float>, bias: UnsafeBufferPointer<Float>?, outChannels: Int, inChannels: Int,
+                side: Int, keepAlive: AnyObject?) throws {
+        if side >= Self.winogradMinimumSide {
+            winograd = try WinogradConv3x3(weight: weight, bias: bias, outChannels: outChannels, inChannels: inChannels)
+        } else {
+            let (kc, o1) = outChannels.multipliedReportingOverflow(by: inChannels)
+            let (n, o2) = kc.multipliedReportingOverflow(by: 9)
+            guard outChannels > 0, inChannels > 0, !o1, !o2, weight.count == n else {
+                throw WinogradError(description: "conv 3x3: weight has \(weight.count) values, expected \(outChannels)x\(inChannels)x3x3")
+            }
+            if let bias, bias.count != outChannels {
+                throw WinogradError(description: "conv 3x3: bias has \(bias.count) values, expected \(outChannels)")
+            }
+            winograd = nil
+        }
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.weight = weight
+        self.bias = bias
+        self.keepAlive = keepAlive
+    }
+
+    /// True when this plan runs Winograd.
+    public var usesWinograd: Bool { winograd != nil }
+
+    /// `input` [batch, C, h, w] -> `output` [batch, K, height, width] (+ bias, + `residual`), where
+    /// (h, w) is (height, width) or half of it with `upsample2x`. `residual` may be `output` itself;
+    /// `output` must not overlap `input`.
+    public func apply(input: UnsafeBufferPointer<Float>, batch: Int, height: Int, width: Int, upsample2x: Bool = false,
+                      residual: UnsafeBufferPointer<Float>? = nil, output: UnsafeMutableBufferPointer<Float>,
+                      workspace: WinogradWorkspace) throws {
+        if let winograd {
+            return try winograd.apply(input: input, batch: batch, height: height, width: width, upsample2x: upsample2x,
+                                      residual: residual, output: output, workspace: workspace)
+        }
+        guard batch > 0, height > 0, width > 0, !upsample2x || (height % 2 == 0 && width % 2 == 0) else {
+            throw WinogradError(description: "conv 3x3: bad output size \(batch)x\(height)x\(width)\(upsample2x ? " (upsampled)" : "")")
+        }
+        let g = WinogradGeometry(batch: 1, height: height, width: width, upsample2x: upsample2x)
+        let plane = height * width, inPlane = g.inH * g.inW
+        let (ib, o1) = inChannels.multipliedReportingOverflow(by: inPlane)
+        let (ob, o2) = outChannels.multipliedReportingOverflow(by: plane)
+        let (colCount, o3) = (9 * inChannels).multipliedReportingOverflow(by: plane)
+        guard !o1, !o2, !o3, input.count == ib * batch, output.count == ob * batch, residual.map({ $0.count == ob * batch }) ?? true else {
+            throw WinogradError(description: "conv 3x3: buffers hold \(input.count) in / \(output.count) out values for \(batch) images of \(inChannels)->\(outChannels) x \(height)x\(width)")
+        }
+        let col = workspace.buffer(count: colCount)
+        for b in 0..<batch {
+            let src = input.baseAddress! + b * ib
+            // col[(c*9 + i*3 + j), y*W + x] = in(c, y+i-1, x+j-1), zero outside, upsampled reads.
+            Parallel.forEach(inChannels) { c in
+                let inPlaneBase = src + c * inPlane
+                for t in 0..<9 {
+                    let i = t / 3, j = t % 3
+                    let rowBase = col + (c * 9 + t) * plane
+                    for y in 0..<height {
+                        g.fetchRow(inPlaneBase, y: y + i - 1, firstColumn: j - 1, count: width, into: rowBase + y * width)
+                    }
+                }
+            }
+            let dst = output.baseAddress! + b * ob
+            var beta: Float = 0
+            if let residual {
+                let r = residual.baseAddress! + b * ob
+                if r != UnsafePointer(dst) { dst.update(from: r, count: ob) }
+                beta = 1
+            }
+            if let bias {
+                for k in 0..<outChannels {
+                    let row = dst + k * plane, v = bias[k]
+                    if beta == 0 { row.update(repeating: v, count: plane) } else { for p in 0..<plane { row[p] += v } }
+                }
+                beta = 1
+            }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(plane), Int32(9 * inChannels),
+                        1, weight.baseAddress!, Int32(9 * inChannels), col, Int32(plane), beta, dst, Int32(plane))
+        }
+    }
+}
