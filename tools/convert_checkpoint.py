@@ -9,36 +9,23 @@ Run with --help for the options; errors print one line and exit with status 1.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import os
-import re
 import sys
 import time
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import numpy as np  # noqa: E402
-
 import tzw  # noqa: E402
-from arch_common import crop_size  # noqa: E402
-from checkpoint_types import ConversionError, SourceTensor  # noqa: E402
-from maskgit_arch import IGNORED_TENSORS, check_maskgit, is_generator  # noqa: E402
-from safetensors_reader import read_safetensors  # noqa: E402
-from titok_arch import check_titok, titok_config  # noqa: E402
-from torch_zip_reader import read_torch_zip  # noqa: E402
-import variants  # noqa: E402
+from checkpoint_inputs import Inputs, download_from_hub, load_config, load_tensors, locate_inputs, sha256_of  # noqa: E402
+from checkpoint_types import ConversionError  # noqa: E402
+from conversion_plan import Plan, plan_conversion  # noqa: E402
+from tensor_conversion import tensor_specs  # noqa: E402
 
 VERSION = "1.0.0"
 CONVERTER = f"convert_checkpoint.py {VERSION}"
-WEIGHT_NAMES = ("model.safetensors", "pytorch_model.bin")
-TORCH_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt")
 PROGRESS_MIN_BYTES = 64 * 1024 * 1024
-GENERIC_STEMS = {"model", "pytorch_model", "checkpoint", "weights"}
-VARIANT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$")
 
 DESCRIPTION = """\
 Convert a TiTok tokenizer or MaskGIT generator checkpoint into a .tzw weight file.
@@ -101,264 +88,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress or summary (errors still print)")
     p.add_argument("--version", action="version", version=CONVERTER)
     return p
-
-
-# ---------------------------------------------------------------------------------------------
-# Inputs
-
-
-@dataclass
-class Inputs:
-    weights: str
-    config: str
-    label: str  # used for custom-<label> names
-    hub_repo: str | None = None
-
-
-def _label(path: str) -> str:
-    path = os.path.abspath(path)
-    if os.path.isdir(path):
-        return os.path.basename(path.rstrip(os.sep))
-    stem = os.path.splitext(os.path.basename(path))[0]
-    if stem.lower() in GENERIC_STEMS:
-        return os.path.basename(os.path.dirname(path)) or stem
-    return stem
-
-
-def _folder_weights(folder: str) -> str:
-    for name in WEIGHT_NAMES:
-        if os.path.isfile(os.path.join(folder, name)):
-            return os.path.join(folder, name)
-    files = sorted(os.listdir(folder))
-    candidates = [f for f in files if f.endswith(".safetensors")] or \
-                 [f for f in files if f.endswith(TORCH_SUFFIXES)]
-    if len(candidates) == 1:
-        return os.path.join(folder, candidates[0])
-    if not candidates:
-        raise ConversionError(f"{folder} holds no model.safetensors, pytorch_model.bin or other checkpoint file")
-    raise ConversionError(f"{folder} holds several checkpoint files ({', '.join(candidates)}): pass one of them")
-
-
-def locate_inputs(args, hub_folder: str | None = None) -> Inputs:
-    source = hub_folder or args.input
-    if source is None:
-        raise ConversionError("no input: give a checkpoint folder or file, or --from-hub REPO_ID")
-    if not os.path.exists(source):
-        raise ConversionError(f"{source}: no such file or folder")
-    if os.path.isdir(source):
-        weights = _folder_weights(source)
-        config = args.config or os.path.join(source, "config.json")
-        if not args.config and not os.path.isfile(config):
-            raise ConversionError(f"{source} has no config.json (pass --config FILE)")
-    else:
-        weights = source
-        config = args.config
-        if config is None:
-            beside = os.path.join(os.path.dirname(os.path.abspath(source)), "config.json")
-            if not os.path.isfile(beside):
-                raise ConversionError(f"{os.path.basename(source)} needs its config: pass --config FILE "
-                                      "(the reference config with model.vq_model.*)")
-            config = beside
-            if not args.quiet:
-                print(f"using the config beside the checkpoint: {beside}", file=sys.stderr)
-    label = args.from_hub.split("/")[-1] if hub_folder else _label(source)
-    return Inputs(weights, config, label, args.from_hub if hub_folder else None)
-
-
-def download_from_hub(repo_id: str) -> str:
-    try:
-        from huggingface_hub import snapshot_download
-    except ImportError:
-        raise ConversionError("--from-hub needs the huggingface_hub package (pip install huggingface_hub); "
-                              "or download the repository yourself and pass its folder") from None
-    try:
-        # safetensors when the repository has it; the pickled checkpoint only as a fallback
-        folder = snapshot_download(repo_id=repo_id, allow_patterns=["config.json", "*.safetensors"])
-        if not any(name.endswith(".safetensors") for name in os.listdir(folder)):
-            folder = snapshot_download(repo_id=repo_id, allow_patterns=["config.json", "*.bin", "*.pt", "*.pth"])
-        return folder
-    except Exception as e:  # network errors, unknown repo, gated repo...
-        raise ConversionError(f"could not download {repo_id} from the hub: {type(e).__name__}: {e}") from None
-
-
-def load_config(path: str) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as f:
-            text = f.read()
-    except OSError as e:
-        raise ConversionError(f"cannot read config {path}: {e.strerror or e}") from None
-    if path.endswith((".yaml", ".yml")):
-        try:
-            import yaml
-        except ImportError:
-            raise ConversionError(f"{path} is YAML but PyYAML is not installed: convert it to JSON") from None
-        try:
-            obj = yaml.safe_load(text)
-        except yaml.YAMLError as e:
-            raise ConversionError(f"config {path} is not valid YAML: {e}") from None
-    else:
-        try:
-            obj = json.loads(text.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as e:
-            raise ConversionError(f"config {os.path.basename(path)} is not valid JSON: {e}") from None
-    if not isinstance(obj, dict):
-        raise ConversionError(f"config {path} is not an object")
-    return obj
-
-
-def load_tensors(path: str) -> dict[str, SourceTensor]:
-    """Reads a checkpoint file, telling the format from its first bytes."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(8)
-    except OSError as e:
-        raise ConversionError(f"cannot read {path}: {e.strerror or e}") from None
-    if head.startswith(b"PK"):
-        tensors = read_torch_zip(path)
-    elif head[:1] == b"\x80":
-        raise ConversionError(f"{os.path.basename(path)} is a legacy (pre-1.6, not zip) torch.save file: "
-                              "re-save it with a recent torch, or export safetensors")
-    else:
-        tensors = read_safetensors(path)
-    if tensors and all(k.startswith("module.") for k in tensors):  # saved from DistributedDataParallel
-        tensors = {k[len("module."):]: SourceTensor(k[len("module."):], t.dtype, t.shape, t.load)
-                   for k, t in tensors.items()}
-    return tensors
-
-
-def sha256_of(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-# ---------------------------------------------------------------------------------------------
-# Architecture and naming
-
-
-@dataclass
-class Plan:
-    family: str
-    variant: str
-    config: dict[str, Any]
-    resolution: int | None
-    tensors: list[SourceTensor]
-    warnings: list[str] = field(default_factory=list)
-
-
-def _check_variant_name(name: str) -> str:
-    if not VARIANT_NAME.match(name):
-        raise ConversionError(f"variant name {name!r} must be letters, digits, '.', '_', '+' or '-' "
-                              "(it becomes part of a file name)")
-    return name
-
-
-def _custom_name(args, label: str, config: dict[str, Any], registered_lookup) -> str:
-    if args.variant:
-        canonical = variants.canonical_name(args.variant)
-        registered = registered_lookup(canonical) if canonical else None
-        if canonical:
-            detail = variants.describe_difference(config, registered) if registered else "another family"
-            raise ConversionError(f"--variant {args.variant} is the registered variant {canonical}, but this "
-                                  f"checkpoint differs from it: {detail}")
-        return _check_variant_name(args.variant)
-    return _check_variant_name(f"custom-{re.sub(r'[^A-Za-z0-9._+-]', '_', label)}")
-
-
-def plan_conversion(args, root: dict[str, Any], tensors: dict[str, SourceTensor], label: str) -> Plan:
-    shapes = {k: t.shape for k, t in tensors.items()}
-    warnings: list[str] = []
-    if is_generator(shapes):
-        config = check_maskgit(root, shapes)
-        kept = [t for k, t in tensors.items() if k not in IGNORED_TENSORS]
-        name = variants.match_generator(config)
-        if name:
-            _, paired, sampling = variants.GENERATORS[name]
-            config["sampling"] = dict(sampling)
-            config["tokenizer_variant"] = paired
-            if args.tokenizer_variant and args.tokenizer_variant != paired:
-                warnings.append(f"--tokenizer-variant {args.tokenizer_variant} ignored: {name} pairs with {paired}")
-        else:
-            if args.tokenizer_variant:
-                _check_variant_name(args.tokenizer_variant)
-            config["tokenizer_variant"] = args.tokenizer_variant or _paired_tokenizer(root)
-            name = _custom_name(args, label, config,
-                                lambda n: variants.GENERATORS[n][0] if n in variants.GENERATORS else None)
-        if args.variant and name != args.variant and name in variants.GENERATORS:
-            warnings.append(f"--variant {args.variant} ignored: the architecture is the registered {name}")
-        return Plan("maskgit", name, config, crop_size(root), kept, warnings)
-    if "encoder.patch_embed.weight" not in shapes and "latent_tokens" not in shapes:
-        raise ConversionError("cannot tell what model this is: no encoder.patch_embed.weight (TiTok tokenizer) "
-                              "and no lm_head.weight (MaskGIT generator)")
-    config = check_titok(root, shapes)
-    name = variants.match_tokenizer(config)
-    if name:
-        if args.variant and args.variant != name:
-            warnings.append(f"--variant {args.variant} ignored: the architecture is the registered {name}")
-    else:
-        def registered(n: str):
-            named = [c for v, c in variants.TOKENIZERS if v == n]
-            same = [c for c in named if c["resolution"] == config["resolution"]]
-            return (same or named or [None])[0]
-        name = _custom_name(args, label, config, registered)
-    return Plan("titok", name, config, config["resolution"], list(tensors.values()), warnings)
-
-
-def _paired_tokenizer(root: dict[str, Any]) -> str | None:
-    """The registry name of the tokenizer the generator's config describes, if it is a registered one."""
-    try:
-        return variants.match_tokenizer(titok_config(root))
-    except ConversionError:
-        return None
-
-
-# ---------------------------------------------------------------------------------------------
-# Tensor conversion
-
-
-def _target(tensor: SourceTensor, dtype: str) -> str:
-    if tensor.dtype in ("f32", "f16", "bf16", "f64"):
-        return dtype
-    if tensor.dtype in tzw.DTYPES:
-        return tensor.dtype
-    raise ConversionError(f"tensor {tensor.name} has element type {tensor.dtype}, which .tzw cannot store")
-
-
-def convert_array(array: np.ndarray, source: str, target: str) -> np.ndarray:
-    """Converts a source tensor's elements to the target .tzw dtype (floats only; ints pass)."""
-    if source == target:
-        return array
-    with np.errstate(over="ignore"):  # overflow to infinity is counted and reported by the caller
-        if target == "f16" and source == "f64":
-            return array.astype("<f2")  # one rounding, straight from double
-        values = tzw.to_float32(array, source)
-        if target == "f16":
-            return values.astype("<f2")
-    if target == "f32":
-        return values
-    if target == "bf16":
-        return tzw.float32_to_bfloat16_bits(values)
-    raise ConversionError(f"cannot convert {source} to {target}")
-
-
-def tensor_specs(plan: Plan, dtype: str, encoding: str, warnings: list[str]) -> list[tzw.TensorSpec]:
-    specs = []
-    for t in plan.tensors:
-        target = _target(t, dtype)
-
-        def load(t=t, target=target):
-            array = t.load()
-            out = convert_array(array, t.dtype, target)
-            if target == "f16" and t.dtype != "f16":
-                overflow = int(np.count_nonzero(np.isinf(out) & np.isfinite(tzw.to_float32(array, t.dtype))))
-                if overflow:
-                    warnings.append(f"{overflow} value(s) of {t.name} exceed the f16 range and became infinite")
-            return out
-
-        specs.append(tzw.TensorSpec(t.name, target, tuple(t.shape), load, encoding))
-    return specs
 
 
 # ---------------------------------------------------------------------------------------------
@@ -482,7 +211,7 @@ def convert(args) -> int:
     os.makedirs(folder, exist_ok=True)
 
     warnings: list[str] = []
-    specs = tensor_specs(plan, args.dtype, encoding, warnings)
+    specs = tensor_specs(plan.tensors, args.dtype, encoding, warnings)
     metadata = build_metadata(plan, specs, inputs)
     raw_bytes = sum(t.numel * tzw.DTYPES[s.dtype].size for t, s in zip(plan.tensors, specs))
     progress = Progress(len(specs), raw_bytes, enabled=not args.quiet)

@@ -11,6 +11,7 @@ from argparse import Namespace
 import numpy as np
 import pytest
 
+import conversion_plan
 import convert_checkpoint
 import tzw
 import variants
@@ -227,7 +228,7 @@ VAE16 = dict(quantize_mode="vae", token_size=16, finetune_decoder=False, is_lega
 def test_registered_tokenizers_get_their_registry_name(tmp_path, config, name, resolution):
     derived = titok_config(config)
     tensors = _fake_tensors(titok_expected_shapes(derived))
-    plan = convert_checkpoint.plan_conversion(_args(variant="my-name"), config, tensors, "whatever")
+    plan = conversion_plan.plan_conversion(_args(variant="my-name"), config, tensors, "whatever")
     assert (plan.family, plan.variant, plan.resolution) == ("titok", name, resolution)
     assert plan.warnings == [f"--variant my-name ignored: the architecture is the registered {name}"]
     path = convert_checkpoint.output_path(_args(models_dir=str(tmp_path)), plan)
@@ -237,17 +238,17 @@ def test_registered_tokenizers_get_their_registry_name(tmp_path, config, name, r
 def test_a_near_miss_is_custom_and_cannot_borrow_a_registered_name():
     config = reference_config("L", "L", 32, **dict(LEGACY, token_size=16))
     tensors = _fake_tensors(titok_expected_shapes(titok_config(config)))
-    plan = convert_checkpoint.plan_conversion(_args(), config, tensors, "l32_c16")
+    plan = conversion_plan.plan_conversion(_args(), config, tensors, "l32_c16")
     assert plan.variant == "custom-l32_c16"
     with pytest.raises(ConversionError, match="--variant TiTok-L-32 is the registered variant TiTok-L-32, but this "
                                               "checkpoint differs from it: token_size 16 vs 12"):
-        convert_checkpoint.plan_conversion(_args(variant="TiTok-L-32"), config, tensors, "x")
+        conversion_plan.plan_conversion(_args(variant="TiTok-L-32"), config, tensors, "x")
     with pytest.raises(ConversionError, match="--variant titok-l-32 is the registered variant TiTok-L-32"):
-        convert_checkpoint.plan_conversion(_args(variant="titok-l-32"), config, tensors, "x")
+        conversion_plan.plan_conversion(_args(variant="titok-l-32"), config, tensors, "x")
     with pytest.raises(ConversionError, match="MaskGIT-TiTok-L-32, but this checkpoint differs from it: another family"):
-        convert_checkpoint.plan_conversion(_args(variant="MaskGIT-TiTok-L-32"), config, tensors, "x")
+        conversion_plan.plan_conversion(_args(variant="MaskGIT-TiTok-L-32"), config, tensors, "x")
     with pytest.raises(ConversionError, match="variant name"):
-        convert_checkpoint.plan_conversion(_args(variant="../evil"), config, tensors, "x")
+        conversion_plan.plan_conversion(_args(variant="../evil"), config, tensors, "x")
 
 
 @pytest.mark.parametrize("yaml_like, name", [
@@ -269,7 +270,7 @@ def test_registered_generators_get_name_sampling_and_tokenizer(yaml_like, name):
     shapes = maskgit_expected_shapes(network)
     if network["kind"] == "vit":
         shapes["model.embeddings.position_ids"] = (1, tokens + 1)
-    plan = convert_checkpoint.plan_conversion(_args(), config, _fake_tensors(shapes), "gen")
+    plan = conversion_plan.plan_conversion(_args(), config, _fake_tensors(shapes), "gen")
     assert (plan.family, plan.variant) == ("maskgit", name)
     assert plan.config["sampling"] == sampling and sampling["softmax_temperature_annealing"] is True
     assert plan.config["tokenizer_variant"] == paired
@@ -283,7 +284,7 @@ def test_generator_pairs_with_a_registered_tokenizer_from_its_config():
                                     "condition_num_classes": 1000}
     network = {"kind": "vit", "num_tokens": 64, "codebook_size": 4096, "num_classes": 1000, "hidden": 64,
                "layers": 2, "heads": 4, "intermediate": 256}
-    plan = convert_checkpoint.plan_conversion(_args(), config, _fake_tensors(maskgit_expected_shapes(network)), "g")
+    plan = conversion_plan.plan_conversion(_args(), config, _fake_tensors(maskgit_expected_shapes(network)), "g")
     assert plan.variant == "custom-g"
     assert plan.config["tokenizer_variant"] == "TiTok-B-64"
     assert plan.config["sampling"] == {"steps": 8, "randomize_temperature": 4.5, "guidance_scale": 3.0,
