@@ -57,9 +57,16 @@ examples:
 """
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line and status 1, like every other error of the converter."""
+
+    def error(self, message: str):
+        self.exit(1, f"convert_checkpoint: error: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="convert_checkpoint.py", description=DESCRIPTION, epilog=EPILOG,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = _Parser(prog="convert_checkpoint.py", description=DESCRIPTION, epilog=EPILOG,
+                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("input", nargs="?", help="checkpoint folder or file (omit with --from-hub)")
     p.add_argument("--config", metavar="FILE", help="reference config (JSON or YAML) for a checkpoint file")
     p.add_argument("--from-hub", metavar="REPO_ID",

@@ -134,3 +134,12 @@ def test_from_hub_uses_snapshot_download(tmp_path, convert, monkeypatch):
         assert f.metadata["provenance"]["hub_repo"] == "someone/tiny_vae_repo"
     code, _, err = convert(fixture_dir(CASE), "--from-hub", "someone/x")
     assert code == 1 and "not both" in err
+
+
+def test_usage_errors_are_one_line_with_status_1(tmp_path):
+    result = subprocess.run([sys.executable, str(TOOLS / "convert_checkpoint.py"), "x", "--dtype", "f8"],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1  # argparse's wording of the choices varies between Python versions
+    assert lines[0].startswith("convert_checkpoint: error: argument --dtype: invalid choice") and "f8" in lines[0]
