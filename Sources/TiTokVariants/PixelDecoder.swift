@@ -9,25 +9,31 @@ struct PixelDecoder: @unchecked Sendable {
     /// A residual block; `shortcut` is the 1x1 conv applied to the block's own output when in != out.
     struct ResBlock: @unchecked Sendable {
         let input: Int, output: Int
-        let norm1w, norm1b, conv1, norm2w, norm2b, conv2: Float32Tensor
+        let norm1w, norm1b, norm2w, norm2b: Float32Tensor
+        /// The 3x3 convs, planned for this block's image side (Winograd on large sides).
+        let conv1, conv2: Conv3x3Fused
         let shortcut: Float32Tensor?
 
-        init(_ w: CheckedWeights, _ p: String, input: Int, output: Int) throws {
+        init(_ w: CheckedWeights, _ p: String, input: Int, output: Int, side: Int) throws {
             self.input = input; self.output = output
-            norm1w = try w("\(p).norm1.weight"); norm1b = try w("\(p).norm1.bias"); conv1 = try w("\(p).conv1.weight")
-            norm2w = try w("\(p).norm2.weight"); norm2b = try w("\(p).norm2.bias"); conv2 = try w("\(p).conv2.weight")
+            norm1w = try w("\(p).norm1.weight"); norm1b = try w("\(p).norm1.bias")
+            norm2w = try w("\(p).norm2.weight"); norm2b = try w("\(p).norm2.bias")
+            conv1 = try planConv(w("\(p).conv1.weight"), bias: nil, input: input, output: output, side: side)
+            conv2 = try planConv(w("\(p).conv2.weight"), bias: nil, input: output, output: output, side: side)
             shortcut = input == output ? nil : try w("\(p).nin_shortcut.weight")
         }
     }
 
     struct Level: @unchecked Sendable {
         let blocks: [ResBlock]
-        let upsampleW: Float32Tensor?, upsampleB: Float32Tensor?
+        /// Nearest 2x upsampling fused with the following 3x3 conv (levels 4..1).
+        let upsample: Conv3x3Fused?
     }
 
     let hidden: Int
     let zChannels: Int
-    let convInW, convInB, normOutW, normOutB, convOutW, convOutB: Float32Tensor
+    let normOutW, normOutB: Float32Tensor
+    let convIn, convOut: Conv3x3Fused
     let mid: [ResBlock]
     /// Levels in execution order (up.4 first).
     let levels: [Level]
@@ -35,20 +41,28 @@ struct PixelDecoder: @unchecked Sendable {
     init(_ w: CheckedWeights, config c: TiTokConfig) throws {
         hidden = c.pixelHiddenChannels; zChannels = c.pixelZChannels
         let top = hidden * PixelDecoderLayout.channelMultipliers.last!
-        convInW = try w("pixel_decoder.conv_in.weight"); convInB = try w("pixel_decoder.conv_in.bias")
-        mid = try [ResBlock(w, "pixel_decoder.mid.0", input: top, output: top), ResBlock(w, "pixel_decoder.mid.1", input: top, output: top)]
+        var side = c.gridSide
+        convIn = try planConv(w("pixel_decoder.conv_in.weight"), bias: w("pixel_decoder.conv_in.bias"),
+                              input: zChannels, output: top, side: side)
+        mid = try [ResBlock(w, "pixel_decoder.mid.0", input: top, output: top, side: side),
+                   ResBlock(w, "pixel_decoder.mid.1", input: top, output: top, side: side)]
         var levels: [Level] = []
         for i in stride(from: PixelDecoderLayout.channelMultipliers.count - 1, through: 0, by: -1) {
             let (cin, cout) = PixelDecoderLayout.levelChannels(i, hidden: hidden)
-            let blocks = try [ResBlock(w, "pixel_decoder.up.\(i).block.0", input: cin, output: cout),
-                              ResBlock(w, "pixel_decoder.up.\(i).block.1", input: cout, output: cout)]
-            levels.append(Level(blocks: blocks,
-                                upsampleW: i == 0 ? nil : try w("pixel_decoder.up.\(i).upsample_conv.weight"),
-                                upsampleB: i == 0 ? nil : try w("pixel_decoder.up.\(i).upsample_conv.bias")))
+            let blocks = try [ResBlock(w, "pixel_decoder.up.\(i).block.0", input: cin, output: cout, side: side),
+                              ResBlock(w, "pixel_decoder.up.\(i).block.1", input: cout, output: cout, side: side)]
+            var upsample: Conv3x3Fused?
+            if i != 0 {
+                side *= 2
+                upsample = try planConv(w("pixel_decoder.up.\(i).upsample_conv.weight"), bias: w("pixel_decoder.up.\(i).upsample_conv.bias"),
+                                        input: cout, output: cout, side: side)
+            }
+            levels.append(Level(blocks: blocks, upsample: upsample))
         }
         self.levels = levels
         normOutW = try w("pixel_decoder.norm_out.weight"); normOutB = try w("pixel_decoder.norm_out.bias")
-        convOutW = try w("pixel_decoder.conv_out.weight"); convOutB = try w("pixel_decoder.conv_out.bias")
+        convOut = try planConv(w("pixel_decoder.conv_out.weight"), bias: w("pixel_decoder.conv_out.bias"),
+                               input: hidden * PixelDecoderLayout.channelMultipliers[0], output: 3, side: side)
     }
 
     /// Largest activation (channels x pixels) of one image at grid side g.
@@ -62,32 +76,34 @@ struct PixelDecoder: @unchecked Sendable {
         return best
     }
 
-    /// Decodes one image: `z` [Z, g, g] -> `out` [3, 16g, 16g].
+    /// Decodes one image: `z` [Z, g, g] -> `out` [3, 16g, 16g]. Three activation buffers are
+    /// reused through the whole network (upsampling is fused into the convs that follow it).
     func decode(_ z: UnsafePointer<Float>, grid g: Int, into out: UnsafeMutablePointer<Float>) throws {
         let cap = largestActivation(grid: g)
-        let x = UnsafeMutablePointer<Float>.allocate(capacity: cap)
-        let a = UnsafeMutablePointer<Float>.allocate(capacity: cap)
+        var x = UnsafeMutablePointer<Float>.allocate(capacity: cap)
+        var a = UnsafeMutablePointer<Float>.allocate(capacity: cap)
         let h = UnsafeMutablePointer<Float>.allocate(capacity: cap)
         defer { x.deallocate(); a.deallocate(); h.deallocate() }
+        let ws = WinogradWorkspace()
         var side = g
         var channels = hidden * PixelDecoderLayout.channelMultipliers.last!
-        Convolution.conv2d(z, channels: zChannels, height: g, width: g, weight: convInW.baseAddress, bias: convInB.baseAddress,
-                           outChannels: channels, kernel: 3, into: x)
-        for block in mid { try run(block, x: x, a: a, h: h, side: side) }
-        for (index, level) in levels.enumerated() {
-            for block in level.blocks { try run(block, x: x, a: a, h: h, side: side) }
+        try convIn.apply(input: UnsafeBufferPointer(start: z, count: zChannels * g * g), batch: 1, height: g, width: g,
+                         output: UnsafeMutableBufferPointer(start: x, count: channels * g * g), workspace: ws)
+        for block in mid { try run(block, x: x, a: a, h: h, side: side, workspace: ws) }
+        for level in levels {
+            for block in level.blocks { try run(block, x: x, a: a, h: h, side: side, workspace: ws) }
             channels = level.blocks.last!.output
-            if let uw = level.upsampleW, let ub = level.upsampleB {
-                Convolution.upsampleNearest2x(x, channels: channels, height: side, width: side, into: a)
+            if let up = level.upsample {
+                try up.apply(input: UnsafeBufferPointer(start: x, count: channels * side * side), batch: 1,
+                             height: 2 * side, width: 2 * side, upsample2x: true,
+                             output: UnsafeMutableBufferPointer(start: a, count: channels * 4 * side * side), workspace: ws)
+                swap(&x, &a)
                 side *= 2
-                Convolution.conv2d(a, channels: channels, height: side, width: side, weight: uw.baseAddress, bias: ub.baseAddress,
-                                   outChannels: channels, kernel: 3, into: x)
             }
-            _ = index
         }
         try normSiLU(x, into: a, channels: channels, spatial: side * side, weight: normOutW, bias: normOutB)
-        Convolution.conv2d(a, channels: channels, height: side, width: side, weight: convOutW.baseAddress,
-                           bias: convOutB.baseAddress, outChannels: 3, kernel: 3, into: out)
+        try convOut.apply(input: UnsafeBufferPointer(start: a, count: channels * side * side), batch: 1, height: side, width: side,
+                          output: UnsafeMutableBufferPointer(start: out, count: 3 * side * side), workspace: ws)
     }
 
     private func normSiLU(_ src: UnsafeMutablePointer<Float>, into dst: UnsafeMutablePointer<Float>, channels: Int, spatial: Int,
@@ -100,22 +116,37 @@ struct PixelDecoder: @unchecked Sendable {
 
     /// x <- block(x); `a`, `h` are scratch buffers of the same capacity.
     private func run(_ b: ResBlock, x: UnsafeMutablePointer<Float>, a: UnsafeMutablePointer<Float>,
-                     h: UnsafeMutablePointer<Float>, side: Int) throws {
+                     h: UnsafeMutablePointer<Float>, side: Int, workspace ws: WinogradWorkspace) throws {
         let s = side * side
+        let inCount = b.input * s, outCount = b.output * s
         try normSiLU(x, into: a, channels: b.input, spatial: s, weight: b.norm1w, bias: b.norm1b)
-        Convolution.conv2d(a, channels: b.input, height: side, width: side, weight: b.conv1.baseAddress, bias: nil,
-                           outChannels: b.output, kernel: 3, into: h)
+        try b.conv1.apply(input: UnsafeBufferPointer(start: a, count: inCount), batch: 1, height: side, width: side,
+                          output: UnsafeMutableBufferPointer(start: h, count: outCount), workspace: ws)
         try normSiLU(h, into: a, channels: b.output, spatial: s, weight: b.norm2w, bias: b.norm2b)
         if let sc = b.shortcut {
             // h2 + nin_shortcut(h2): the reference applies the shortcut to the block's own output.
-            Convolution.conv2d(a, channels: b.output, height: side, width: side, weight: b.conv2.baseAddress, bias: nil,
-                               outChannels: b.output, kernel: 3, into: h)
-            x.update(from: h, count: b.output * s)
+            try b.conv2.apply(input: UnsafeBufferPointer(start: a, count: outCount), batch: 1, height: side, width: side,
+                              output: UnsafeMutableBufferPointer(start: h, count: outCount), workspace: ws)
+            x.update(from: h, count: outCount)
             Convolution.conv2d(h, channels: b.output, height: side, width: side, weight: sc.baseAddress, bias: nil,
                                outChannels: b.output, kernel: 1, into: x, accumulate: true)
         } else {
-            Convolution.conv2d(a, channels: b.output, height: side, width: side, weight: b.conv2.baseAddress, bias: nil,
-                               outChannels: b.output, kernel: 3, into: x, accumulate: true)
+            // x + conv2(...): the residual is added in place by the conv's output transform.
+            let xs = UnsafeMutableBufferPointer(start: x, count: outCount)
+            try b.conv2.apply(input: UnsafeBufferPointer(start: a, count: outCount), batch: 1, height: side, width: side,
+                              residual: UnsafeBufferPointer(xs), output: xs, workspace: ws)
         }
     }
+}
+
+/// A planned 3x3 conv over a checkpoint tensor (kept alive by the plan).
+private func planConv(_ weight: Float32Tensor, bias: Float32Tensor?, input: Int, output: Int, side: Int) throws -> Conv3x3Fused {
+    try Conv3x3Fused(weight: weight.buffer, bias: bias?.buffer, outChannels: output, inChannels: input, side: side,
+                     keepAlive: PlanOwners(weight.owner, bias?.owner))
+}
+
+/// Keeps the storages of a conv's tensors alive.
+private final class PlanOwners {
+    let owners: [AnyObject]
+    init(_ a: AnyObject, _ b: AnyObject?) { owners = [a] + (b.map { [$0] } ?? []) }
 }
