@@ -1,0 +1,125 @@
+import Foundation
+import XCTest
+import ModelZoo
+import WeightFormat
+@testable import TiTokVariants
+
+/// The fixtures through the `.tzw` path: written by the Swift writer, opened by `WeightFile`
+/// (raw f32 used in place from the map), built by `TiTokFamily.load` from the metadata alone.
+final class WeightFileModelTests: XCTestCase {
+    private func writeFixture(_ f: TiTokFixture, dtype: DType, encoding: TensorEncoding) throws -> String {
+        let writer = try WeightFileWriter()
+        for name in f.weights.tensorNames {
+            let t = try f.weights.float32(name)
+            try writer.add(name: name, shape: t.shape, values: Array(t.buffer), as: dtype, encoding: encoding)
+        }
+        let path = NSTemporaryDirectory() + "titok-\(f.name)-\(dtype)-\(encoding)-\(UUID().uuidString).tzw"
+        try writer.write(to: path, metadata: ModelMetadata(family: "titok", variant: f.name, config: f.config.json))
+        return path
+    }
+
+    private func tokenizer(_ path: String) throws -> TiTokModel {
+        let file = try WeightFile(path: path)
+        guard case .tokenizer(let t) = try TiTokFamily().load(metadata: file.metadata, tensors: file, options: LoadOptions()),
+              let model = t as? TiTokModel else { throw ZooError.unsupported("not a TiTok tokenizer") }
+        return model
+    }
+
+    func testRawF32FileGivesTheSameOutputsAsTheSafetensors() throws {
+        for name in TiTokFixture.all {
+            let f = try TiTokFixture(name)
+            let path = try writeFixture(f, dtype: .f32, encoding: .raw)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let fromFile = try tokenizer(path), direct = try f.model()
+            let px = try f.pixels()
+            let a = try px.withUnsafeBufferPointer { try fromFile.encode(pixels: $0, batch: f.batch) }
+            let b = try px.withUnsafeBufferPointer { try direct.encode(pixels: $0, batch: f.batch) }
+            XCTAssertEqual(a.tokens, b.tokens, name)
+            XCTAssertEqual(a.preQuantization, b.preQuantization, name)
+            let da = try a.latents.withUnsafeBufferPointer { try fromFile.decode(latents: $0, batch: f.batch) }
+            let db = try b.latents.withUnsafeBufferPointer { try direct.decode(latents: $0, batch: f.batch) }
+            XCTAssertEqual(da, db, name)
+        }
+    }
+
+    func testHalfPrecisionFilesKeepTheTokens() throws {
+        let f = try TiTokFixture("tiny_vq8k_r64_t16")
+        let px = try f.pixels()
+        let expected = try f.expected.ints("tokens")
+        for (dtype, encoding) in [(DType.f16, TensorEncoding.raw), (.bf16, .zlibShuffle), (.f32, .zlib)] {
+            let path = try writeFixture(f, dtype: dtype, encoding: encoding)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let model = try tokenizer(path)
+            let enc = try px.withUnsafeBufferPointer { try model.encode(pixels: $0, batch: f.batch) }
+            let matches = zip(enc.tokens!.map(Int.init), expected).filter { $0 == $1 }.count
+            // f32 (compressed) is exact; rounding the weights to 16 bits may move a token with a small margin.
+            if dtype == .f32 { XCTAssertEqual(matches, expected.count) } else { XCTAssertGreaterThanOrEqual(matches, expected.count * 9 / 10, "\(dtype)") }
+            let decoded = try enc.latents.withUnsafeBufferPointer { try model.decode(latents: $0, batch: f.batch) }
+            XCTAssertTrue(decoded.allSatisfy { $0.isFinite })
+        }
+    }
+
+    func testWrongShapeIsRejectedWithTheTensorName() throws {
+        let f = try TiTokFixture("tiny_vae_r64_t32")
+        let store = InMemoryTensors()
+        for name in f.weights.tensorNames { store.setTensor(name, try f.weights.float32(name)) }
+        store.set("decoder.ffn.0.bias", shape: [7], values: [Float](repeating: 0, count: 7))
+        XCTAssertThrowsError(try TiTokModel(config: f.config, tensors: store, variant: "broken")) { error in
+            XCTAssertTrue("\(error)".contains("decoder.ffn.0.bias"), "\(error)")
+        }
+        let missing = InMemoryTensors()
+        for name in f.weights.tensorNames where name != "latent_tokens" { missing.setTensor(name, try f.weights.float32(name)) }
+        XCTAssertThrowsError(try TiTokModel(config: f.config, tensors: missing, variant: "broken")) { error in
+            XCTAssertTrue("\(error)".contains("latent_tokens"), "\(error)")
+        }
+    }
+
+    func testBadInputsGiveClearErrors() throws {
+        let f = try TiTokFixture("tiny_legacy_vq_r64_t32")
+        let model = try f.model()
+        let n = f.config.numTokens
+        var tokens = [Int32](repeating: 1, count: n)
+        tokens[5] = 4096
+        XCTAssertThrowsError(try tokens.withUnsafeBufferPointer { try model.decode(tokens: $0, batch: 1) }) { e in
+            XCTAssertTrue("\(e)".contains("4096") && "\(e)".contains("position 5"), "\(e)")
+        }
+        XCTAssertThrowsError(try [Int32](repeating: 0, count: n - 1).withUnsafeBufferPointer { try model.decode(tokens: $0, batch: 1) })
+        XCTAssertThrowsError(try [Float](repeating: 0, count: 10).withUnsafeBufferPointer { try model.encode(pixels: $0, batch: 1) })
+        XCTAssertThrowsError(try [Float]().withUnsafeBufferPointer { try model.encode(pixels: $0, batch: 0) })
+        let vae = try TiTokFixture("tiny_vae_r64_t32").model()
+        XCTAssertThrowsError(try [Int32](repeating: 0, count: 32).withUnsafeBufferPointer { try vae.decode(tokens: $0, batch: 1) }) { e in
+            XCTAssertTrue("\(e)".contains("VAE"), "\(e)")
+        }
+    }
+
+    func testRandomWeightModelIsDeterministicAndRealShaped() throws {
+        let family = TiTokFamily()
+        guard case .tokenizer(let a) = try family.randomModel(variant: "TiTok-S-128", resolution: 256, seed: 7, options: LoadOptions()),
+              case .tokenizer(let b) = try family.randomModel(variant: "titok-s-128", resolution: 256, seed: 7, options: LoadOptions())
+        else { return XCTFail("not a tokenizer") }
+        XCTAssertTrue(a.info.untrained)
+        XCTAssertEqual(a.info.numTokens, 128)
+        XCTAssertEqual(a.info.variant, "TiTok-S-128")
+        let px: [Float] = (0..<(3 * 256 * 256)).map { (i: Int) -> Float in Float((i * 37) % 255) / 255 }
+        let ea = try px.withUnsafeBufferPointer { try a.encode(pixels: $0, batch: 1) }
+        let eb = try px.withUnsafeBufferPointer { try b.encode(pixels: $0, batch: 1) }
+        XCTAssertEqual(ea.tokens, eb.tokens)
+        XCTAssertTrue(ea.preQuantization.allSatisfy { $0.isFinite })
+        XCTAssertThrowsError(try family.randomModel(variant: "TiTok-S-129", resolution: 256, seed: 1, options: LoadOptions())) { e in
+            XCTAssertTrue("\(e)".contains("TiTok-S-128"), "\(e)")
+        }
+        XCTAssertThrowsError(try family.randomModel(variant: "TiTok-BL-64-VQ", resolution: 512, seed: 1, options: LoadOptions()))
+    }
+
+    func testCostsMatchThePublishedTable() throws {
+        func gflops(_ v: String, _ r: Int) throws -> (Double, Double) {
+            let c = try TiTokFamily.config(variant: v, resolution: r)
+            return (TiTokCost.encodeFLOPs(c) / 1e9, TiTokCost.decodeFLOPs(c) / 1e9)
+        }
+        for (v, r, enc, dec) in [("TiTok-S-128", 256, 22.0, 210.0), ("TiTok-L-32", 256, 183.0, 372.0), ("TiTok-L-64", 512, 776.0, 1530.0)] {
+            let (e, d) = try gflops(v, r)
+            XCTAssertEqual(e, enc, accuracy: enc * 0.02, "\(v)@\(r) encode")
+            XCTAssertEqual(d, dec, accuracy: dec * 0.02, "\(v)@\(r) decode")
+        }
+    }
+}
