@@ -1,17 +1,21 @@
 import CBLAS
+import Synchronization
 
 /// A 3x3, stride 1, "same"-padded convolution planned once for its weights and output size, with
 /// optional nearest 2x upsampling of the input, bias and residual fused in. Large images use
 /// Winograd F(4x4, 3x3) (4x fewer multiply-adds; the transformed filters take 4x the weights'
-/// memory); small ones (side < `winogradMinimumSide`) one sgemm over an im2col copy, reading the
-/// weights in place.
+/// memory, made on first use); small ones (side < `winogradMinimumSide`) one sgemm over an im2col
+/// copy, reading the weights in place.
 public final class Conv3x3Fused: @unchecked Sendable {
     /// Output sides from which Winograd pays for its transformed filters.
     public static let winogradMinimumSide = 32
 
     public let inChannels: Int
     public let outChannels: Int
-    private let winograd: WinogradConv3x3?
+    /// True when this plan runs Winograd.
+    public let usesWinograd: Bool
+    /// The transformed filters, made on first use (opening a model stays cheap) and kept.
+    private let winograd = Mutex<WinogradConv3x3?>(nil)
     private let weight: UnsafeBufferPointer<Float>
     private let bias: UnsafeBufferPointer<Float>?
     private let keepAlive: AnyObject?
@@ -20,19 +24,15 @@ public final class Conv3x3Fused: @unchecked Sendable {
     /// `side` is the output side the plan will mostly see (it picks the algorithm; any size works).
     public init(weight: UnsafeBufferPointer<Float>, bias: UnsafeBufferPointer<Float>?, outChannels: Int, inChannels: Int,
                 side: Int, keepAlive: AnyObject?) throws {
-        if side >= Self.winogradMinimumSide {
-            winograd = try WinogradConv3x3(weight: weight, bias: bias, outChannels: outChannels, inChannels: inChannels)
-        } else {
-            let (kc, o1) = outChannels.multipliedReportingOverflow(by: inChannels)
-            let (n, o2) = kc.multipliedReportingOverflow(by: 9)
-            guard outChannels > 0, inChannels > 0, !o1, !o2, weight.count == n else {
-                throw WinogradError(description: "conv 3x3: weight has \(weight.count) values, expected \(outChannels)x\(inChannels)x3x3")
-            }
-            if let bias, bias.count != outChannels {
-                throw WinogradError(description: "conv 3x3: bias has \(bias.count) values, expected \(outChannels)")
-            }
-            winograd = nil
+        let (kc, o1) = outChannels.multipliedReportingOverflow(by: inChannels)
+        let (n, o2) = kc.multipliedReportingOverflow(by: 9)
+        guard outChannels > 0, inChannels > 0, !o1, !o2, weight.count == n else {
+            throw WinogradError(description: "conv 3x3: weight has \(weight.count) values, expected \(outChannels)x\(inChannels)x3x3")
         }
+        if let bias, bias.count != outChannels {
+            throw WinogradError(description: "conv 3x3: bias has \(bias.count) values, expected \(outChannels)")
+        }
+        usesWinograd = side >= Self.winogradMinimumSide
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.weight = weight
@@ -40,16 +40,19 @@ public final class Conv3x3Fused: @unchecked Sendable {
         self.keepAlive = keepAlive
     }
 
-    /// True when this plan runs Winograd.
-    public var usesWinograd: Bool { winograd != nil }
-
     /// `input` [batch, C, h, w] -> `output` [batch, K, height, width] (+ bias, + `residual`), where
     /// (h, w) is (height, width) or half of it with `upsample2x`. `residual` may be `output` itself;
     /// `output` must not overlap `input`.
     public func apply(input: UnsafeBufferPointer<Float>, batch: Int, height: Int, width: Int, upsample2x: Bool = false,
                       residual: UnsafeBufferPointer<Float>? = nil, output: UnsafeMutableBufferPointer<Float>,
                       workspace: WinogradWorkspace) throws {
-        if let winograd {
+        if usesWinograd {
+            let winograd = try self.winograd.withLock { plan in
+                if let plan { return plan }
+                let made = try WinogradConv3x3(weight: weight, bias: bias, outChannels: outChannels, inChannels: inChannels)
+                plan = made
+                return made
+            }
             return try winograd.apply(input: input, batch: batch, height: height, width: width, upsample2x: upsample2x,
                                       residual: residual, output: output, workspace: workspace)
         }

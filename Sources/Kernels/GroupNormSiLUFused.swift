@@ -103,7 +103,7 @@ public enum GroupNormSiLUFused {
 public enum VectorExp {
     @inline(__always)
     public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let xc = x.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.3))
+        let xc = clamp(x, -87.3, 88.3)
         // Round x*log2(e) to an integer n with the 1.5*2^23 trick; its bits carry n as well.
         let magic = SIMD8<Float>(repeating: 12_582_912)
         let shifted = xc * 1.442_695_04 + magic
@@ -120,6 +120,15 @@ public enum VectorExp {
         let bits = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self)
         let scale = unsafeBitCast((bits &+ 127) &<< 23, to: SIMD8<Float>.self)
         return y * scale
+    }
+
+    /// Lane-wise min(max(x, lo), hi) (concrete code: the generic `clamped` is not inlined).
+    @inline(__always)
+    public static func clamp(_ x: SIMD8<Float>, _ lo: Float, _ hi: Float) -> SIMD8<Float> {
+        SIMD8(Swift.min(Swift.max(x[0], lo), hi), Swift.min(Swift.max(x[1], lo), hi),
+              Swift.min(Swift.max(x[2], lo), hi), Swift.min(Swift.max(x[3], lo), hi),
+              Swift.min(Swift.max(x[4], lo), hi), Swift.min(Swift.max(x[5], lo), hi),
+              Swift.min(Swift.max(x[6], lo), hi), Swift.min(Swift.max(x[7], lo), hi))
     }
 
     /// v * sigmoid(v) = v / (1 + exp(-v)).

@@ -4,7 +4,7 @@ public enum VectorActivations {
     /// erf(x): odd rational minimax approximation on [-4, 4] (the form used by Eigen and XLA).
     @inline(__always)
     public static func erf(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let x = x.clamped(lowerBound: SIMD8(repeating: -4), upperBound: SIMD8(repeating: 4))
+        let x = VectorExp.clamp(x, -4, 4)
         let x2 = x * x
         var p = x2 * -2.726_142_258_013_06e-10 + 2.770_681_424_959_02e-08
         p = x2 * p + -2.101_024_020_825_08e-06

@@ -36,12 +36,12 @@ public final class WinogradConv3x3: @unchecked Sendable {
         self.outChannels = outChannels
         self.bias = bias.map { Array($0) }
         var u = [Float](repeating: 0, count: 36 * kc)
-        var t = [Double](repeating: 0, count: 36)
         u.withUnsafeMutableBufferPointer { ub in
-            for k in 0..<outChannels {
+            let dst = ub.baseAddress!, src = weight.baseAddress!
+            Parallel.forEach(outChannels) { k in
                 for c in 0..<inChannels {
-                    WinogradF43.transformFilter(weight.baseAddress! + (k * inChannels + c) * 9, into: &t)
-                    for p in 0..<36 { ub[p * kc + k * inChannels + c] = Float(t[p]) }
+                    let i = k * inChannels + c
+                    WinogradF43.transformFilter(src + i * 9, dst + i, stride: kc)
                 }
             }
         }

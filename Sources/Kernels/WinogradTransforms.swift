@@ -8,31 +8,34 @@ enum WinogradF43 {
     static let out = 4
     static let points = 36
 
-    /// G (6x3): the filter transform U = G g G^T. Applied once per filter, in Double.
-    static let g: [[Double]] = [
-        [1.0 / 4, 0, 0],
-        [-1.0 / 6, -1.0 / 6, -1.0 / 6],
-        [-1.0 / 6, 1.0 / 6, -1.0 / 6],
-        [1.0 / 24, 1.0 / 12, 1.0 / 6],
-        [1.0 / 24, -1.0 / 12, 1.0 / 6],
-        [0, 0, 1],
-    ]
-
-    /// U = G g G^T for one 3x3 filter `f` (row-major), written to `u` (36 values, row-major 6x6).
-    static func transformFilter(_ f: UnsafePointer<Float>, into u: inout [Double]) {
-        var tmp = [Double](repeating: 0, count: 18)  // G g: 6x3
-        for i in 0..<6 {
+    /// U = G g G^T for one 3x3 filter `f` (row-major), in Double, written to `u[p * stride]` for
+    /// the 36 points p (row-major 6x6). G (6x3) rows: [1/4, 0, 0], [-1/6, -1/6, -1/6],
+    /// [-1/6, 1/6, -1/6], [1/24, 1/12, 1/6], [1/24, -1/12, 1/6], [0, 0, 1].
+    @inline(__always)
+    static func transformFilter(_ f: UnsafePointer<Float>, _ u: UnsafeMutablePointer<Float>, stride: Int) {
+        // t = G f: 6 rows of 3.
+        var t = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        withUnsafeMutableBytes(of: &t) { raw in
+            let tp = raw.baseAddress!.assumingMemoryBound(to: Double.self)
             for j in 0..<3 {
-                var s = 0.0
-                for k in 0..<3 { s += g[i][k] * Double(f[k * 3 + j]) }
-                tmp[i * 3 + j] = s
+                let a = Double(f[j]), b = Double(f[3 + j]), c = Double(f[6 + j])
+                tp[j] = a / 4
+                tp[3 + j] = -(a + b + c) / 6
+                tp[6 + j] = -(a - b + c) / 6
+                tp[9 + j] = a / 24 + b / 12 + c / 6
+                tp[12 + j] = a / 24 - b / 12 + c / 6
+                tp[15 + j] = c
             }
-        }
-        for i in 0..<6 {
-            for j in 0..<6 {
-                var s = 0.0
-                for k in 0..<3 { s += tmp[i * 3 + k] * g[j][k] }
-                u[i * 6 + j] = s
+            // U = t G^T: row i of t (3 values) -> 6 values.
+            for i in 0..<6 {
+                let a = tp[i * 3], b = tp[i * 3 + 1], c = tp[i * 3 + 2]
+                let o = u + i * 6 * stride
+                o[0] = Float(a / 4)
+                o[stride] = Float(-(a + b + c) / 6)
+                o[2 * stride] = Float(-(a - b + c) / 6)
+                o[3 * stride] = Float(a / 24 + b / 12 + c / 6)
+                o[4 * stride] = Float(a / 24 - b / 12 + c / 6)
+                o[5 * stride] = Float(c)
             }
         }
     }
