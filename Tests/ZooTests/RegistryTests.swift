@@ -35,6 +35,7 @@ final class RegistryTests: XCTestCase {
         XCTAssertEqual(NameSuggestions.editDistance(Array("kitten"), Array("sitting")), 3)
         XCTAssertEqual(NameSuggestions.editDistance(Array(""), Array("abc")), 3)
         XCTAssertEqual(NameSuggestions.editDistance(Array("same"), Array("same")), 0)
+        XCTAssertEqual(NameSuggestions.editDistance(Array("l-23"), Array("l-32")), 1, "a swap is one step")
     }
 
     func testRandomModelUsesDefaultOrRequestedResolution() throws {
