@@ -72,6 +72,17 @@ final class CLICommandTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("tokens:  64: " + ids[0].map(String.init).joined(separator: " ")), r.stdout)
     }
 
+    func testRunFindsTheDefaultPhotoUnderTITOK_ASSETS() throws {
+        let model = try FixtureModels.shared.path(legacy)
+        let assets = try TempDir()
+        try FileManager.default.createDirectory(atPath: assets.file("images"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: PackagePaths.fixture(legacy, "input_0.png"),
+                                         toPath: assets.file("images/ILSVRC2012_val_00008636.png"))
+        let r = try ZooBinary.run(["run", model, "--no-resize"], environment: ["TITOK_ASSETS": assets.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("image:   \(assets.file("images/ILSVRC2012_val_00008636.png")) (64x64)"), r.stdout)
+    }
+
     func testRunAndEncodeGiveTheSameTokensForAnExactSizeImage() throws {
         let model = try FixtureModels.shared.path("tiny_vq8k_r64_t16")
         let input = PackagePaths.fixture("tiny_vq8k_r64_t16", "input_0.png")
