@@ -72,6 +72,30 @@ final class CLICommandTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("tokens:  64: " + ids[0].map(String.init).joined(separator: " ")), r.stdout)
     }
 
+    func testEncodeResizesAJPEGOfAnotherShape() throws {
+        let model = try FixtureModels.shared.path(legacy)
+        let dir = try TempDir()
+        let photo = try ImageFile.read(PackagePaths.at("assets/images/ILSVRC2012_val_00010240.png"))
+        try ImageFile.writeJPEG(try photo.cropped(x: 0, y: 20, width: 256, height: 200), to: dir.file("wide.jpg"))
+        let r = try ZooBinary.run(["encode", model, dir.file("wide.jpg"), "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual((try r.json()["tokens"] as? [[Int]])?.first?.count, 32)
+        let strict = try ZooBinary.run(["encode", model, dir.file("wide.jpg"), "--no-resize"])
+        XCTAssertEqual(strict.status, 1)
+        XCTAssertTrue(strict.stderr.contains("is 256x200"), strict.stderr)
+    }
+
+    func testDecodeWarnsWhenTheTokensCameFromAnotherModel() throws {
+        let model = try FixtureModels.shared.path(legacy)
+        let dir = try TempDir()
+        let ids = Array(repeating: "7", count: 32).joined(separator: ", ")
+        try Data("{\"model\": \"TiTok-L-32\", \"tokens\": [[\(ids)]]}".utf8).write(to: URL(fileURLWithPath: dir.file("t.json")))
+        let r = try ZooBinary.run(["decode", model, dir.file("t.json"), "--out-dir", dir.file("out")])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("warning: \(dir.file("t.json")) was encoded by TiTok-L-32"), r.stderr)
+        XCTAssertEqual(try ImageFile.read(dir.file("out/0.png")).width, 64)
+    }
+
     func testRunFindsTheDefaultPhotoUnderTITOK_ASSETS() throws {
         let model = try FixtureModels.shared.path(legacy)
         let assets = try TempDir()
