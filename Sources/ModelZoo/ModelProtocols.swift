@@ -96,8 +96,10 @@ public struct TokenizerEncoding: Sendable {
     public var latents: [Float]
     /// Encoder output before quantization [B, C', N].
     public var preQuantization: [Float]
-    public init(tokens: [Int32]?, latents: [Float], preQuantization: [Float]) {
-        self.tokens = tokens; self.latents = latents; self.preQuantization = preQuantization
+    /// VAE only: the posterior standard deviation [B, C, N] (for sampling); nil for VQ models.
+    public var latentStd: [Float]?
+    public init(tokens: [Int32]?, latents: [Float], preQuantization: [Float], latentStd: [Float]? = nil) {
+        self.tokens = tokens; self.latents = latents; self.preQuantization = preQuantization; self.latentStd = latentStd
     }
 }
 

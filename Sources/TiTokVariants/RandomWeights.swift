@@ -1,20 +1,6 @@
 import Foundation
+import ModelZoo
 import WeightFormat
-
-/// A small, fast, seeded PRNG (SplitMix64).
-public struct SplitMix64: Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    public mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
-}
 
 /// Seeded random (untrained) weights with a config's real shapes: norms near 1, biases near 0,
 /// linear/conv weights uniform with variance 1/fan_in, embeddings small. For benchmarks and smoke tests.

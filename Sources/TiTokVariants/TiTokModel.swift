@@ -89,18 +89,6 @@ public final class TiTokModel: ImageTokenizer, StageTimedTokenizer, @unchecked S
         return EncodeStages(zPre: z, tokens: nil, zq: mean, posteriorStd: std)
     }
 
-    /// Draws a VAE posterior sample mean + std * N(0, 1) with a seeded generator (Box-Muller over SplitMix64).
-    public static func samplePosterior(mean: [Float], std: [Float], seed: UInt64) -> [Float] {
-        var rng = SplitMix64(seed: seed)
-        var out = mean
-        for i in out.indices {
-            let u1 = max(rng.nextUnit(), 1e-300), u2 = rng.nextUnit()
-            let normal = (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
-            out[i] += std[i] * Float(normal)
-        }
-        return out
-    }
-
     /// Runs the decoder from latents [B, C, N], keeping the logits of the legacy head.
     public func decodeStages(latents: UnsafeBufferPointer<Float>, batch: Int, timings: ((String, Double) -> Void)? = nil) throws -> DecodeStages {
         try checkBatch(batch, latents.count, per: latentsPerImage, "latents [B, C, N]")
@@ -141,7 +129,7 @@ public final class TiTokModel: ImageTokenizer, StageTimedTokenizer, @unchecked S
 
     public func encode(pixels: UnsafeBufferPointer<Float>, batch: Int) throws -> TokenizerEncoding {
         let s = try encodeStages(pixels: pixels, batch: batch)
-        return TokenizerEncoding(tokens: s.tokens, latents: s.zq, preQuantization: s.zPre)
+        return TokenizerEncoding(tokens: s.tokens, latents: s.zq, preQuantization: s.zPre, latentStd: s.posteriorStd)
     }
 
     public func decode(tokens: UnsafeBufferPointer<Int32>, batch: Int) throws -> [Float] {
@@ -170,7 +158,7 @@ public final class TiTokModel: ImageTokenizer, StageTimedTokenizer, @unchecked S
     public func encodeTimed(pixels: UnsafeBufferPointer<Float>, batch: Int) throws -> (TokenizerEncoding, StageTimes) {
         var times: StageTimes = []
         let s = try encodeStages(pixels: pixels, batch: batch) { times.append(($0, $1)) }
-        return (TokenizerEncoding(tokens: s.tokens, latents: s.zq, preQuantization: s.zPre), times)
+        return (TokenizerEncoding(tokens: s.tokens, latents: s.zq, preQuantization: s.zPre, latentStd: s.posteriorStd), times)
     }
 
     public func decodeTimed(tokens: UnsafeBufferPointer<Int32>, batch: Int) throws -> ([Float], StageTimes) {

@@ -36,6 +36,9 @@ struct EncodeCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Images per model call.", valueName: "B"))
     var batch: Int = 8
 
+    @Option(name: .long, help: ArgumentHelp("VAE models: output a seeded sample of the posterior instead of its mean.", valueName: "SEED"))
+    var sampleSeed: UInt64?
+
     func validate() throws {
         if images.isEmpty { throw ValidationError("give at least one IMAGE to encode") }
         guard batch >= 1, batch <= 1024 else { throw ValidationError("--batch must be between 1 and 1024, got \(batch)") }
@@ -45,7 +48,11 @@ struct EncodeCommand: ParsableCommand {
         let threads = threading.apply()
         let opened = try model.openTokenizer(models: folder.searchPath, threads: threads)
         let info = opened.info
-        let encoding = try encodeAll(opened.tokenizer, info: info)
+        var encoding = try encodeAll(opened.tokenizer, info: info)
+        if let seed = sampleSeed {
+            guard info.isVAE else { throw ValidationError("--sample-seed applies to VAE models; \(info.variant) is a VQ model") }
+            encoding.latents = try encoding.sampledLatents(seed: seed)
+        }
         if let npy {
             try NPYFile.writeFloat32(encoding.preQuantization, shape: [images.count, info.preQuantChannels, info.numTokens], to: npy)
         }
@@ -67,6 +74,7 @@ struct EncodeCommand: ParsableCommand {
             if let t = e.tokens { all.tokens?.append(contentsOf: t) }
             all.latents.append(contentsOf: e.latents)
             all.preQuantization.append(contentsOf: e.preQuantization)
+            if let std = e.latentStd { all.latentStd = (all.latentStd ?? []) + std }
         }
         return all
     }

@@ -122,4 +122,25 @@ final class WeightFileModelTests: XCTestCase {
             XCTAssertEqual(d, dec, accuracy: dec * 0.02, "\(v)@\(r) decode")
         }
     }
+
+    func testVAEPosteriorSamplingIsSeeded() throws {
+        let f = try TiTokFixture("tiny_vae_r64_t32")
+        let model = try f.model()
+        let px = try f.pixels()
+        let enc = try px.withUnsafeBufferPointer { try model.encode(pixels: $0, batch: f.batch) }
+        let std = try XCTUnwrap(enc.latentStd)
+        assertClose(std, try f.expected.doubles("posterior_std"), tolerance: f.tolerance("posterior_std"), "posterior std")
+        let a = try enc.sampledLatents(seed: 3), b = try enc.sampledLatents(seed: 3), c = try enc.sampledLatents(seed: 4)
+        XCTAssertEqual(a, b)
+        XCTAssertNotEqual(a, c)
+        // Standardised deviations from the mean look like N(0, 1).
+        let z = a.indices.map { Double((a[$0] - enc.latents[$0]) / std[$0]) }
+        let mean = z.reduce(0, +) / Double(z.count)
+        let variance = z.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(z.count)
+        XCTAssertEqual(mean, 0, accuracy: 0.15)
+        XCTAssertEqual(variance, 1, accuracy: 0.2)
+        let vq = try TiTokFixture("tiny_vq8k_r64_t16").model()
+        let q = try (try TiTokFixture("tiny_vq8k_r64_t16").pixels()).withUnsafeBufferPointer { try vq.encode(pixels: $0, batch: 2) }
+        XCTAssertThrowsError(try q.sampledLatents(seed: 1))
+    }
 }
