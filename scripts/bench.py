@@ -212,6 +212,7 @@ def main() -> int:
                    help="cache for checkpoints, .tzw files and ONNX graphs")
     p.add_argument("--json", type=Path, help="also write every number to this file")
     p.add_argument("--skip-zoo-bench", action="store_true", help="only the alternated comparison")
+    p.add_argument("--prepare-only", action="store_true", help="build the checkpoints, .tzw files and ONNX graphs, then stop")
     args = p.parse_args()
     args.dtypes = [d.strip() for d in args.dtypes.split(",") if d.strip()]
     if "f32" not in args.dtypes:
@@ -240,6 +241,8 @@ def main() -> int:
     for variant in variants:
         r = {"variant": variant, "resolution": args.resolution}
         prepared = prepare_reference(args, variant, args.resolution, want_onnx) if args.reference else None
+        if args.prepare_only:
+            continue
         if not args.skip_zoo_bench:
             target = str(prepared["tzw"]["f32"]) if prepared else variant
             r["zoo"] = zoo_bench(zoo, target, args.resolution, args, random_weights=prepared is None)

@@ -133,8 +133,15 @@ public final class WinogradConv3x3: @unchecked Sendable {
                 for j in 0..<6 { g.fetchRow(plane, y: ty * 4 - 1 + j, firstColumn: tx0 * 4 - 1, count: n, into: raw + j * n) }
                 WinogradF43.inputRows(raw, rowT, n: n)
                 let vBase = v + c * count + local
-                for t in 0..<(tx1 - tx0) {
+                let tiles = tx1 - tx0
+                var t = 0
+                while t + 8 <= tiles {
+                    WinogradF43.inputColumns8(rowT, n: n, x0: t * 4, vBase + t, pointStride: pointStride)
+                    t += 8
+                }
+                while t < tiles {
                     WinogradF43.inputColumns(rowT, n: n, x0: t * 4, vBase + t, pointStride: pointStride)
+                    t += 1
                 }
             }
         }
@@ -159,10 +166,8 @@ public final class WinogradConv3x3: @unchecked Sendable {
         let count = tiles.count
         let pointStride = K * count
         let H = g.height, W = g.width
-        var y = (Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0),
-                 Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0))
-        withUnsafeMutableBytes(of: &y) { yRaw in
-            let yt = yRaw.baseAddress!.assumingMemoryBound(to: Float.self)
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 16 * 8) { yBuffer in
+            let yt = yBuffer.baseAddress!
             g.forEachSegment(tiles) { b, ty, tx0, tx1, local in
                 let y0 = ty * 4
                 let rowsHere = min(4, H - y0)
@@ -172,7 +177,23 @@ public final class WinogradConv3x3: @unchecked Sendable {
                     let out = output + planeOffset
                     let res = residual.map { $0 + planeOffset }
                     let mBase = m + k * count + local
-                    for t in 0..<(tx1 - tx0) {
+                    var t0 = 0
+                    // Eight whole tiles at a time (lanes = tiles), then one by one.
+                    while t0 + 8 <= tx1 - tx0, (tx0 + t0 + 8) * 4 <= W {
+                        WinogradF43.outputTiles8(mBase + t0, pointStride: pointStride, yt)
+                        let xBase = (tx0 + t0) * 4
+                        for i in 0..<rowsHere {
+                            let o = (y0 + i) * W + xBase
+                            let yi = yt + i * 32
+                            if let res {
+                                for l in 0..<8 { for j in 0..<4 { out[o + 4 * l + j] = yi[j * 8 + l] + b0 + res[o + 4 * l + j] } }
+                            } else {
+                                for l in 0..<8 { for j in 0..<4 { out[o + 4 * l + j] = yi[j * 8 + l] + b0 } }
+                            }
+                        }
+                        t0 += 8
+                    }
+                    for t in t0..<(tx1 - tx0) {
                         WinogradF43.outputTile(mBase + t, pointStride: pointStride, yt)
                         let x0 = (tx0 + t) * 4
                         let colsHere = min(4, W - x0)

@@ -108,4 +108,59 @@ enum WinogradF43 {
             }
         }
     }
+
+    /// `inputColumns` for 8 consecutive tiles at once (tile l starts at column x0 + 4l): the lanes
+    /// are tiles, so each of the 36 results is one 8-float store at `v + p * pointStride`.
+    @inline(__always)
+    static func inputColumns8(_ t: UnsafePointer<Float>, n: Int, x0: Int, _ v: UnsafeMutablePointer<Float>, pointStride: Int) {
+        for i in 0..<6 {
+            let r = t + i * n + x0
+            @inline(__always) func lanes(_ m: Int) -> SIMD8<Float> {
+                SIMD8(r[m], r[4 + m], r[8 + m], r[12 + m], r[16 + m], r[20 + m], r[24 + m], r[28 + m])
+            }
+            let a0 = lanes(0), a1 = lanes(1), a2 = lanes(2), a3 = lanes(3), a4 = lanes(4), a5 = lanes(5)
+            let p = a4 - 4 * a2, q = a3 - 4 * a1
+            let s = a4 - a2, d = 2 * (a3 - a1)
+            let base = UnsafeMutableRawPointer(v + (i * 6) * pointStride)
+            let step = pointStride * MemoryLayout<Float>.size
+            base.storeBytes(of: 4 * a0 - 5 * a2 + a4, as: SIMD8<Float>.self)
+            (base + step).storeBytes(of: p + q, as: SIMD8<Float>.self)
+            (base + 2 * step).storeBytes(of: p - q, as: SIMD8<Float>.self)
+            (base + 3 * step).storeBytes(of: s + d, as: SIMD8<Float>.self)
+            (base + 4 * step).storeBytes(of: s - d, as: SIMD8<Float>.self)
+            (base + 5 * step).storeBytes(of: 4 * a1 - 5 * a3 + a5, as: SIMD8<Float>.self)
+        }
+    }
+
+    /// `outputTile` for 8 consecutive tiles at once: reads `m + p * pointStride` as 8 floats (one per
+    /// tile) and writes y[(i * 4 + j) * 8 + tile] (16 vectors of 8) to `y`.
+    @inline(__always)
+    static func outputTiles8(_ m: UnsafePointer<Float>, pointStride: Int, _ y: UnsafeMutablePointer<Float>) {
+        let raw = UnsafeRawPointer(m), step = pointStride * MemoryLayout<Float>.size
+        @inline(__always) func at(_ p: Int) -> SIMD8<Float> { (raw + p * step).loadUnaligned(as: SIMD8<Float>.self) }
+        let out = UnsafeMutableRawPointer(y), vec = 8 * MemoryLayout<Float>.size
+        // Rows of A^T m (4 x 6), one column j at a time, then A applied along each row.
+        var r0 = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
+        var r1 = r0, r2 = r0, r3 = r0
+        @inline(__always) func column(_ j: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+            let m0 = at(j), m1 = at(6 + j), m2 = at(12 + j), m3 = at(18 + j), m4 = at(24 + j), m5 = at(30 + j)
+            let a = m1 + m2, b = m1 - m2, e = m3 + m4, f = m3 - m4
+            return (m0 + a + e, b + 2 * f, a + 4 * e, b + 8 * f + m5)
+        }
+        (r0.0, r1.0, r2.0, r3.0) = column(0)
+        (r0.1, r1.1, r2.1, r3.1) = column(1)
+        (r0.2, r1.2, r2.2, r3.2) = column(2)
+        (r0.3, r1.3, r2.3, r3.3) = column(3)
+        (r0.4, r1.4, r2.4, r3.4) = column(4)
+        (r0.5, r1.5, r2.5, r3.5) = column(5)
+        @inline(__always) func row(_ i: Int, _ r: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)) {
+            let a = r.1 + r.2, b = r.1 - r.2, e = r.3 + r.4, f = r.3 - r.4
+            let o = out + i * 4 * vec
+            o.storeBytes(of: r.0 + a + e, as: SIMD8<Float>.self)
+            (o + vec).storeBytes(of: b + 2 * f, as: SIMD8<Float>.self)
+            (o + 2 * vec).storeBytes(of: a + 4 * e, as: SIMD8<Float>.self)
+            (o + 3 * vec).storeBytes(of: b + 8 * f + r.5, as: SIMD8<Float>.self)
+        }
+        row(0, r0); row(1, r1); row(2, r2); row(3, r3)
+    }
 }

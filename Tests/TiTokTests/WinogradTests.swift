@@ -103,6 +103,14 @@ final class WinogradTests: XCTestCase {
         try check(batch: 2, c: 6, k: 5, height: 9, width: 13, withResidual: true, budget: 1)
     }
 
+    func testEightTileGroupsAndChunksSplittingRows() throws {
+        // 18 tiles per row: two 8-tile groups, then single tiles (the last one cropped).
+        try check(batch: 1, c: 3, k: 5, height: 9, width: 70, withResidual: true)
+        try check(batch: 2, c: 3, k: 5, height: 8, width: 64, upsample: true)
+        // Chunks of 11 tiles start and end inside tile rows.
+        try check(batch: 2, c: 3, k: 5, height: 10, width: 70, withResidual: true, budget: 36 * 8 * 4 * 11)
+    }
+
     func testWideChannelsAccuracy() throws {
         // Many input channels: accumulated rounding must stay small relative to the output.
         try check(batch: 1, c: 96, k: 8, height: 16, width: 16)
