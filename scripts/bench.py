@@ -82,6 +82,16 @@ def zoo_bench(zoo: Path, model: str, resolution: int, args, random_weights: bool
     return json.loads(r.stdout)
 
 
+def memory_probe(args, tzw: Path) -> dict:
+    """Open time, resident memory before first use and peak over one encode+decode (fresh process)."""
+    cmd = [sys.executable, str(REPO / "scripts" / "bench" / "memory_probe.py"), str(REPO), str(tzw), str(args.threads),
+           str(args.library)]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"memory probe failed: {r.stderr.strip()[-2000:]}")
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
 def prepare_reference(args, variant: str, resolution: int, want_onnx: bool) -> dict:
     """Checkpoint, .tzw files and ONNX graphs for one variant (cached under --work)."""
     import reference
@@ -188,6 +198,11 @@ def print_table(results: list[dict], sgemm: dict | None) -> None:
             name = f"{r['variant']}@{r['resolution']}" if stage == "encode" else ""
             print(f"{name:<22} {stage:<7} {fmt(ours):>7} {fmt(torch_ms):>7} {fmt(ort_ms):>7} "
                   f"{ratio(ours, torch_ms):>7} {ratio(ours, ort_ms):>6}  {extra}")
+        m = r.get("memory")
+        if m:
+            print(f"{'':<22} memory: open {m['open_ms']:.1f} ms, +{m['resident_added_by_open_bytes'] / 2**20:.1f} MiB resident "
+                  f"before first use; encode+decode peak = file {m['file_bytes'] / 2**20:.0f} MiB + "
+                  f"{(m['peak_added_by_encode_decode_bytes'] - m['file_bytes']) / 2**20:.0f} MiB")
         for dtype, zd in (r.get("zoo_dtypes") or {}).items():
             print(f"{'':<22} {dtype:<7} encode {fmt(zd.get('encode_ms_per_image'))} ms, "
                   f"decode {fmt(zd.get('decode_ms_per_image'))} ms (zoo bench)")
@@ -250,6 +265,7 @@ def main() -> int:
                 r["zoo_dtypes"] = {d: zoo_bench(zoo, str(f), args.resolution, args, False)
                                    for d, f in prepared["tzw"].items() if d != "f32"}
         if prepared:
+            r["memory"] = memory_probe(args, prepared["tzw"]["f32"])
             r["compare"] = compare(args, variant, args.resolution, prepared)
         results.append(r)
         print_table([r], None)
