@@ -161,6 +161,28 @@ def test_threads_share_one_model(legacy, expected):
         np.testing.assert_array_equal(recon, reference_recon)
 
 
+def test_close_while_other_threads_encode(model_paths, expected):
+    """Closing a shared model mid-use never crashes: each call either completes or is refused."""
+    images = expected("legacy")["image_u8"]
+    model = titok.Model(model_paths["legacy"])
+    reference = model.encode(images)
+    outcomes = []
+
+    def work(_):
+        try:
+            np.testing.assert_array_equal(model.encode(images), reference)
+            return "ok"
+        except titok.InvalidArgumentError as err:
+            assert "closed" in str(err) or "not an open titok_model" in str(err)
+            return "refused"
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = [pool.submit(work, i) for i in range(12)]
+        model.close()
+        outcomes = [f.result() for f in futures]
+    assert set(outcomes) <= {"ok", "refused"}
+
+
 # ---- errors carry the library's status and message
 
 

@@ -17,13 +17,14 @@ def u8_recon(decoded: np.ndarray) -> np.ndarray:
 
 def main() -> None:
     fixtures, out = Path(sys.argv[1]), Path(sys.argv[2])
-    legacy = load_file(str(fixtures / "tiny_legacy_vq_r64_t32" / "expected.safetensors"))
     write = lambda name, a, dtype: np.ascontiguousarray(a, dtype=dtype).tofile(out / name)
-    write("legacy.image_u8", legacy["image_u8"], np.uint8)
-    write("legacy.tokens_i32", legacy["tokens"], np.int32)
-    write("legacy.recon_u8", legacy["recon_u8"], np.uint8)
-    write("legacy.tokens_given_i32", legacy["tokens_given"], np.int32)
-    write("legacy.recon_given_u8", u8_recon(legacy["decoded_from_tokens_given"]), np.uint8)
+    for prefix, case in (("legacy", "tiny_legacy_vq_r64_t32"), ("vq", "tiny_vq8k_r64_t16")):
+        vq = load_file(str(fixtures / case / "expected.safetensors"))
+        write(f"{prefix}.image_u8", vq["image_u8"], np.uint8)
+        write(f"{prefix}.tokens_i32", vq["tokens"], np.int32)
+        write(f"{prefix}.recon_u8", vq["recon_u8"], np.uint8)
+        write(f"{prefix}.tokens_given_i32", vq["tokens_given"], np.int32)
+        write(f"{prefix}.recon_given_u8", u8_recon(vq["decoded_from_tokens_given"]), np.uint8)
 
     vae = load_file(str(fixtures / "tiny_vae_r64_t32" / "expected.safetensors"))
     write("vae.pixel_values_f32", vae["pixel_values"], np.float32)

@@ -4,7 +4,7 @@
  *
  *   test_abi DATA_DIR FIXTURE_DIR [section...]
  *
- * Sections: basics errors legacy vae generator threads images (default: all). Exit status 0 = all passed.
+ * Sections: basics errors legacy vq vae generator threads images (default: all). Exit status 0 = all passed.
  */
 #include <math.h>
 #include <pthread.h>
@@ -305,6 +305,51 @@ static void test_legacy(void) {
     titok_model_free(model);
 }
 
+static int max_grey_diff(const uint8_t *a, const uint8_t *b, size_t count) {
+    int worst = 0;
+    for (size_t i = 0; i < count; i++) {
+        int d = abs((int)a[i] - (int)b[i]);
+        if (d > worst) worst = d;
+    }
+    return worst;
+}
+
+/* The single-stage VQ fixture (RGB head): cheap enough to run under valgrind. */
+static void test_vq(void) {
+    titok_model *model = NULL;
+    CHECK_OK(open_data_model("vq.tzw", &model));
+    if (!model) return;
+    titok_model_info info = get_info(model);
+    CHECK(strcmp(info.variant, "tiny_vq8k_r64_t16") == 0);
+    CHECK(info.resolution == 64 && info.num_tokens == 16 && info.codebook_size == 8192 && info.is_vae == 0);
+
+    const size_t batch = 2, n = 16, image_bytes = 2 * 64 * 64 * 3;
+    uint8_t *images = read_exact("vq.image_u8", image_bytes);
+    int32_t *expected_tokens = read_exact("vq.tokens_i32", batch * n * 4);
+    uint8_t *expected_recon = read_exact("vq.recon_u8", image_bytes);
+    int32_t *given = read_exact("vq.tokens_given_i32", batch * n * 4);
+    uint8_t *expected_given = read_exact("vq.recon_given_u8", image_bytes);
+    uint8_t *recon = malloc(image_bytes);
+    int32_t tokens[32];
+    if (images && expected_tokens && expected_recon && given && expected_given && recon) {
+        CHECK_OK(titok_encode(model, images, batch, tokens));
+        CHECK(memcmp(tokens, expected_tokens, sizeof tokens) == 0);
+        CHECK_OK(titok_decode(model, tokens, batch, recon));
+        CHECK(max_grey_diff(recon, expected_recon, image_bytes) <= 1);
+        CHECK_OK(titok_decode(model, given, batch, recon));
+        CHECK(max_grey_diff(recon, expected_given, image_bytes) <= 1);
+        given[31] = 8192;
+        CHECK_FAILS(titok_decode(model, given, batch, recon), TITOK_E_INVALID_ARGUMENT, "image 1, position 15");
+    }
+    free(images);
+    free(expected_tokens);
+    free(expected_recon);
+    free(given);
+    free(expected_given);
+    free(recon);
+    titok_model_free(model);
+}
+
 static float max_abs_diff(const float *a, const float *b, size_t count) {
     float worst = 0;
     for (size_t i = 0; i < count; i++) {
@@ -382,39 +427,49 @@ static void test_generator(void) {
 struct thread_job {
     titok_model *model;
     const uint8_t *images;
-    const int32_t *reference;
+    const int32_t *reference_tokens;
+    const uint8_t *reference_recon; /* one-thread batch-1 decodings of the two images */
+    int index;
     int mismatches;
     int errors;
 };
 
 static void *encode_decode_worker(void *arg) {
     struct thread_job *job = arg;
+    const size_t image_bytes = 64 * 64 * 3;
     int32_t tokens[64];
-    uint8_t *recon = malloc(2 * 64 * 64 * 3);
     for (int round = 0; round < ROUNDS; round++) {
         if (titok_encode(job->model, job->images, 2, tokens) != TITOK_OK) job->errors++;
-        else if (memcmp(tokens, job->reference, sizeof tokens) != 0) job->mismatches++;
-        if (!recon || titok_decode(job->model, tokens, 2, recon) != TITOK_OK) job->errors++;
+        else if (memcmp(tokens, job->reference_tokens, sizeof tokens) != 0) job->mismatches++;
     }
+    uint8_t *recon = malloc(image_bytes);
+    int which = job->index % 2;
+    if (!recon || titok_decode(job->model, job->reference_tokens + 32 * which, 1, recon) != TITOK_OK) job->errors++;
+    else if (memcmp(recon, job->reference_recon + image_bytes * which, image_bytes) != 0) job->mismatches++;
+    free(recon);
     /* a failure on this thread leaves its own message */
     if (titok_encode(job->model, job->images, 0, tokens) != TITOK_E_INVALID_ARGUMENT ||
         strstr(titok_last_error(), "batch is 0") == NULL)
         job->errors++;
-    free(recon);
     return NULL;
 }
 
+/* Eight threads share one handle: same tokens and images as one thread. */
 static void test_threads(void) {
     titok_model *model = NULL;
     CHECK_OK(open_data_model("legacy.tzw", &model));
     uint8_t *images = read_exact("legacy.image_u8", 2 * 64 * 64 * 3);
-    if (model && images) {
+    uint8_t *recon = malloc(2 * 64 * 64 * 3);
+    if (model && images && recon) {
         int32_t reference[64];
         CHECK_OK(titok_encode(model, images, 2, reference));
+        /* batch-1 decodes: a batch of 2 may round differently in the last bit */
+        CHECK_OK(titok_decode(model, reference, 1, recon));
+        CHECK_OK(titok_decode(model, reference + 32, 1, recon + 64 * 64 * 3));
         struct thread_job jobs[THREADS];
         pthread_t threads[THREADS];
         for (int i = 0; i < THREADS; i++) {
-            jobs[i] = (struct thread_job){model, images, reference, 0, 0};
+            jobs[i] = (struct thread_job){model, images, reference, recon, i, 0, 0};
             CHECK(pthread_create(&threads[i], NULL, encode_decode_worker, &jobs[i]) == 0);
         }
         for (int i = 0; i < THREADS; i++) {
@@ -424,6 +479,7 @@ static void test_threads(void) {
         }
     }
     free(images);
+    free(recon);
     titok_model_free(model);
 }
 
@@ -454,7 +510,7 @@ struct section {
 
 int main(int argc, char **argv) {
     static const struct section sections[] = {
-        {"basics", test_basics}, {"errors", test_errors}, {"legacy", test_legacy},
+        {"basics", test_basics}, {"errors", test_errors}, {"legacy", test_legacy}, {"vq", test_vq},
         {"vae", test_vae},       {"generator", test_generator}, {"threads", test_threads},
         {"images", test_images},
     };
