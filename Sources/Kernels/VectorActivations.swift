@@ -47,14 +47,9 @@ public enum VectorActivations {
     /// Softmax of one row in place (max-subtracted).
     @inline(__always)
     public static func softmaxRow(_ p: UnsafeMutablePointer<Float>, width: Int) {
-        var m8 = SIMD8<Float>(repeating: -.infinity)
+        var m = -Float.infinity
+        for j in 0..<width where p[j] > m { m = p[j] }  // (the generic pointwiseMax is not inlined)
         var j = 0
-        while j + 8 <= width {
-            m8 = pointwiseMax(m8, UnsafeRawPointer(p + j).loadUnaligned(as: SIMD8<Float>.self))
-            j += 8
-        }
-        var m = m8.max()
-        while j < width { m = max(m, p[j]); j += 1 }
         let mv = SIMD8<Float>(repeating: m)
         var s8 = SIMD8<Float>(repeating: 0)
         j = 0
