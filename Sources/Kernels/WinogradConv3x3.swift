@@ -48,9 +48,10 @@ public final class WinogradConv3x3: @unchecked Sendable {
         self.u = u
     }
 
-    /// Bytes of scratch memory one worker's chunk may use by default (transformed inputs and
-    /// products together): small enough to stay in cache between the transforms and the sgemms.
-    public static let defaultChunkBudgetBytes = 3 << 20
+    /// Tiles per chunk by default: enough columns for an efficient sgemm, few enough that the
+    /// transformed tiles and products (36 (C + K) floats per tile) stay in cache between the
+    /// transforms and the sgemms. Measured on Zen 3/4: 32 tiles for 128-256 channels, 64 for 512.
+    public func defaultChunkTiles() -> Int { max(32, min(inChannels, outChannels) / 8) }
 
     /// Convolves `input` [batch, C, h, w] into `output` [batch, K, height, width]: (h, w) equals
     /// (height, width), or half of it when `upsample2x` (nearest-neighbour 2x upsampling fused into
@@ -62,7 +63,7 @@ public final class WinogradConv3x3: @unchecked Sendable {
     /// transform, 36 single-threaded sgemms, output transform), so the scratch stays in cache.
     public func apply(input: UnsafeBufferPointer<Float>, batch: Int, height: Int, width: Int, upsample2x: Bool = false,
                       residual: UnsafeBufferPointer<Float>? = nil, output: UnsafeMutableBufferPointer<Float>,
-                      workspace: WinogradWorkspace? = nil, chunkBudgetBytes: Int = defaultChunkBudgetBytes) throws {
+                      workspace: WinogradWorkspace? = nil, chunkBudgetBytes: Int? = nil) throws {
         guard batch > 0, height > 0, width > 0 else {
             throw WinogradError(description: "Winograd conv: empty shape \(batch)x\(height)x\(width)")
         }
@@ -81,7 +82,8 @@ public final class WinogradConv3x3: @unchecked Sendable {
         }
         let g = WinogradGeometry(batch: batch, height: height, width: width, upsample2x: upsample2x)
         let perTile = 36 * (inChannels + outChannels) * MemoryLayout<Float>.size
-        let chunkTiles = max(1, min(g.tilesTotal, max(0, chunkBudgetBytes) / perTile))
+        let wanted = chunkBudgetBytes.map { max(0, $0) / perTile } ?? defaultChunkTiles()
+        let chunkTiles = max(1, min(g.tilesTotal, wanted))
         let chunks = (g.tilesTotal + chunkTiles - 1) / chunkTiles
         // Few tiles (small images): split the output channels too, so every thread has work.
         let threads = ComputeThreads.count

@@ -59,7 +59,7 @@ final class WinogradTests: XCTestCase {
             try bias.map { b in try b.withUnsafeBufferPointer { try WinogradConv3x3(weight: wb, bias: $0, outChannels: k, inChannels: c) } }
                 ?? WinogradConv3x3(weight: wb, bias: nil, outChannels: k, inChannels: c)
         }
-        let chunkBudget = budget ?? WinogradConv3x3.defaultChunkBudgetBytes
+        let chunkBudget = budget
         var out = [Float](repeating: .nan, count: batch * k * height * width)
         try x.withUnsafeBufferPointer { xb in
             try out.withUnsafeMutableBufferPointer { ob in
