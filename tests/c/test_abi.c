@@ -176,6 +176,21 @@ static void test_errors(void) {
     CHECK_FAILS(titok_model_open_variant("TiTok-L-32", 300, data_dir, NULL, &model), TITOK_E_INVALID_ARGUMENT, "300");
     CHECK(model == NULL);
 
+    /* a newer caller's larger options struct is accepted */
+    struct {
+        titok_options v1;
+        uint64_t future_field;
+    } bigger;
+    titok_options_default(&bigger.v1);
+    bigger.v1.struct_size = sizeof bigger;
+    bigger.v1.num_threads = 1;
+    bigger.future_field = 42;
+    path_in(path, sizeof path, data_dir, "vq.tzw");
+    CHECK_OK(titok_model_open(path, &bigger.v1, &model));
+    CHECK(model != NULL);
+    titok_model_free(model);
+    model = NULL;
+
     /* a freed handle is refused, not dereferenced */
     titok_model *legacy = NULL;
     CHECK_OK(open_data_model("legacy.tzw", &legacy));
