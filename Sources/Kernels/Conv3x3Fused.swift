@@ -1,4 +1,3 @@
-import CBLAS
 import Synchronization
 
 /// A 3x3, stride 1, "same"-padded convolution planned once for its weights and output size, with
@@ -95,8 +94,8 @@ public final class Conv3x3Fused: @unchecked Sendable {
                 }
                 beta = 1
             }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(plane), Int32(9 * inChannels),
-                        1, weight.baseAddress!, Int32(9 * inChannels), col, Int32(plane), beta, dst, Int32(plane))
+            splitRowsSGEMM(m: outChannels, n: plane, k: 9 * inChannels, a: weight.baseAddress!, lda: 9 * inChannels,
+                           b: col, ldb: plane, c: dst, ldc: plane, accumulate: beta != 0)
         }
     }
 }

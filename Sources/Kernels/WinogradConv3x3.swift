@@ -273,14 +273,38 @@ final class ChunkCounter: @unchecked Sendable {
     }
 }
 
-/// OpenBLAS thread control around regions where each compute thread calls sgemm itself.
-enum BLASThreads {
-    /// Runs `body` with OpenBLAS single-threaded (when `when`), then gives it the configured count again.
-    static func singleThreaded<T>(when: Bool, _ body: () throws -> T) rethrows -> T {
+/// OpenBLAS thread control around regions where the compute threads call sgemm themselves.
+/// Regions nest (and may overlap across threads): OpenBLAS goes single-threaded on entering the
+/// first and back to `ComputeThreads.count` on leaving the last, so its own worker threads stay
+/// asleep instead of spinning between calls while ours run (seen as sched_yield in profiles).
+public enum BLASThreads {
+    private static let depth = Atomic<Int>(0)
+
+    /// Runs `body` with OpenBLAS single-threaded (when `when`).
+    public static func singleThreaded<T>(when: Bool = true, _ body: () throws -> T) rethrows -> T {
         guard when else { return try body() }
-        openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(Int32(ComputeThreads.count)) }
+        if depth.add(1, ordering: .sequentiallyConsistent).newValue == 1 { openblas_set_num_threads(1) }
+        defer {
+            if depth.subtract(1, ordering: .sequentiallyConsistent).newValue == 0 {
+                openblas_set_num_threads(Int32(ComputeThreads.count))
+            }
+        }
         return try body()
+    }
+}
+
+/// c[m, n] = a[m, k] b[k, n] (+ c when `accumulate`), row-major, with the rows of `a` and `c`
+/// split over the compute threads, each running a single-threaded sgemm.
+public func splitRowsSGEMM(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                           c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+    guard m > 0, n > 0, k > 0 else { return }
+    let parts = max(1, min(ComputeThreads.count, m / 16))
+    BLASThreads.singleThreaded(when: parts > 1) {
+        Parallel.forEach(parts) { p in
+            let lo = m * p / parts, hi = m * (p + 1) / parts
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(hi - lo), Int32(n), Int32(k), 1,
+                        a + lo * lda, Int32(lda), b, Int32(ldb), accumulate ? 1 : 0, c + lo * ldc, Int32(ldc))
+        }
     }
 }
 

@@ -79,6 +79,11 @@ struct PixelDecoder: @unchecked Sendable {
     /// Decodes one image: `z` [Z, g, g] -> `out` [3, 16g, 16g]. Three activation buffers are
     /// reused through the whole network (upsampling is fused into the convs that follow it).
     func decode(_ z: UnsafePointer<Float>, grid g: Int, into out: UnsafeMutablePointer<Float>) throws {
+        // Every sgemm below runs on our threads, OpenBLAS single-threaded (its workers sleep).
+        try BLASThreads.singleThreaded { try decodeOwnThreads(z, grid: g, into: out) }
+    }
+
+    private func decodeOwnThreads(_ z: UnsafePointer<Float>, grid g: Int, into out: UnsafeMutablePointer<Float>) throws {
         let cap = largestActivation(grid: g)
         var x = UnsafeMutablePointer<Float>.allocate(capacity: cap)
         var a = UnsafeMutablePointer<Float>.allocate(capacity: cap)
@@ -128,8 +133,8 @@ struct PixelDecoder: @unchecked Sendable {
             try b.conv2.apply(input: UnsafeBufferPointer(start: a, count: outCount), batch: 1, height: side, width: side,
                               output: UnsafeMutableBufferPointer(start: h, count: outCount), workspace: ws)
             x.update(from: h, count: outCount)
-            Convolution.conv2d(h, channels: b.output, height: side, width: side, weight: sc.baseAddress, bias: nil,
-                               outChannels: b.output, kernel: 1, into: x, accumulate: true)
+            splitRowsSGEMM(m: b.output, n: s, k: b.output, a: sc.baseAddress, lda: b.output, b: h, ldb: s,
+                           c: x, ldc: s, accumulate: true)
         } else {
             // x + conv2(...): the residual is added in place by the conv's output transform.
             let xs = UnsafeMutableBufferPointer(start: x, count: outCount)
