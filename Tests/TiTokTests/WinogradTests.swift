@@ -145,6 +145,33 @@ final class WinogradTests: XCTestCase {
         }
     }
 
+    func testSplitRowsSGEMMMatchesNaiveProduct() {
+        let m = 67, n = 9, k = 13
+        var rng = Values(state: 99)
+        let a = rng.array(m * k), b = rng.array(k * n), c0 = rng.array(m * n)
+        for accumulate in [false, true] {
+            var c = c0
+            a.withUnsafeBufferPointer { ab in
+                b.withUnsafeBufferPointer { bb in
+                    c.withUnsafeMutableBufferPointer { cb in
+                        // Nested inside another single-threaded region: must still work and restore.
+                        BLASThreads.singleThreaded {
+                            splitRowsSGEMM(m: m, n: n, k: k, a: ab.baseAddress!, lda: k, b: bb.baseAddress!, ldb: n,
+                                           c: cb.baseAddress!, ldc: n, accumulate: accumulate)
+                        }
+                    }
+                }
+            }
+            for i in 0..<m {
+                for j in 0..<n {
+                    var s = accumulate ? Double(c0[i * n + j]) : 0
+                    for l in 0..<k { s += Double(a[i * k + l]) * Double(b[l * n + j]) }
+                    XCTAssertEqual(Double(c[i * n + j]), s, accuracy: 1e-4)
+                }
+            }
+        }
+    }
+
     func testRejectsWrongSizes() throws {
         let w = [Float](repeating: 0, count: 2 * 3 * 9)
         XCTAssertThrowsError(try w.withUnsafeBufferPointer { try WinogradConv3x3(weight: $0, bias: nil, outChannels: 3, inChannels: 3) })
