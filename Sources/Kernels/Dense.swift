@@ -9,6 +9,19 @@ public enum Dense {
                               into y: UnsafeMutablePointer<Float>, accumulate: Bool = false, ldx: Int? = nil, ldy: Int? = nil) {
         guard m > 0, n > 0 else { return }
         let ldy = ldy ?? n
+        // Large products: column blocks on our threads, each a single-threaded sgemm, so OpenBLAS's
+        // own workers never wake (between calls they spin in sched_yield against our threads).
+        let parts = min(ComputeThreads.count, n / 64)
+        if parts > 1, k > 0, m * n >= 1 << 16 {
+            BLASThreads.singleThreaded {
+                Parallel.forEach(parts) { p in
+                    let lo = (n * p / parts) & ~15, hi = p == parts - 1 ? n : (n * (p + 1) / parts) & ~15
+                    linearBlock(x, rows: m, inFeatures: k, weight: w, bias: bias, columns: lo..<hi, into: y,
+                                accumulate: accumulate, ldx: ldx ?? k, ldy: ldy)
+                }
+            }
+            return
+        }
         var beta: Float = accumulate ? 1 : 0
         if let b = bias {
             for r in 0..<m {
@@ -20,6 +33,24 @@ public enum Dense {
         guard k > 0 else { return }
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1,
                     x, Int32(ldx ?? k), w, Int32(k), beta, y, Int32(ldy))
+    }
+
+    /// Output columns `columns` of `linear` (rows `columns` of the weight).
+    private static func linearBlock(_ x: UnsafePointer<Float>, rows m: Int, inFeatures k: Int, weight w: UnsafePointer<Float>,
+                                    bias: UnsafePointer<Float>?, columns: Range<Int>, into y: UnsafeMutablePointer<Float>,
+                                    accumulate: Bool, ldx: Int, ldy: Int) {
+        guard !columns.isEmpty else { return }
+        let n0 = columns.lowerBound, nb = columns.count
+        var beta: Float = accumulate ? 1 : 0
+        if let b = bias {
+            for r in 0..<m {
+                let row = y + r * ldy
+                if accumulate { for j in columns { row[j] += b[j] } } else { for j in columns { row[j] = b[j] } }
+            }
+            beta = 1
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(nb), Int32(k), 1,
+                    x, Int32(ldx), w + n0 * k, Int32(k), beta, y + n0, Int32(ldy))
     }
 
     /// c[m, n] = alpha * op(a) * op(b) + beta * c with explicit leading dimensions.

@@ -172,6 +172,38 @@ final class WinogradTests: XCTestCase {
         }
     }
 
+    func testLinearColumnSplitMatchesNaive() {
+        // Large enough (rows x outputs >= 65536) for Dense.linear to split columns over the threads.
+        let m = 70, n = 1000, k = 33, ldy = 1003
+        var rng = Values(state: 7)
+        let x = rng.array(m * k), w = rng.array(n * k), bias = rng.array(n), y0 = rng.array(m * ldy)
+        for accumulate in [false, true] {
+            var y = y0
+            x.withUnsafeBufferPointer { xb in
+                w.withUnsafeBufferPointer { wb in
+                    bias.withUnsafeBufferPointer { bb in
+                        y.withUnsafeMutableBufferPointer { yb in
+                            Dense.linear(xb.baseAddress!, rows: m, inFeatures: k, weight: wb.baseAddress!, bias: bb.baseAddress!,
+                                         outFeatures: n, into: yb.baseAddress!, accumulate: accumulate, ldy: ldy)
+                        }
+                    }
+                }
+            }
+            var worst = 0.0
+            for i in 0..<m {
+                for j in 0..<ldy {
+                    var s = Double(y0[i * ldy + j])
+                    if j < n {
+                        s = (accumulate ? s : 0) + Double(bias[j])
+                        for l in 0..<k { s += Double(x[i * k + l]) * Double(w[j * k + l]) }
+                    }
+                    worst = max(worst, abs(Double(y[i * ldy + j]) - s))
+                }
+            }
+            XCTAssertLessThan(worst, 1e-4, "accumulate \(accumulate)")
+        }
+    }
+
     func testRejectsWrongSizes() throws {
         let w = [Float](repeating: 0, count: 2 * 3 * 9)
         XCTAssertThrowsError(try w.withUnsafeBufferPointer { try WinogradConv3x3(weight: $0, bias: nil, outChannels: 3, inChannels: 3) })
