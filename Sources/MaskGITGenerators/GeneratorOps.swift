@@ -1,4 +1,3 @@
-import CBLAS
 import Foundation
 import Kernels
 import ModelZoo
@@ -60,19 +59,18 @@ struct GeneratorOps {
         if y.count != m * n { y = buffer(m * n) }
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeMutableBufferPointer { yp in
-                if let b = w.bias {
-                    for r in 0..<m { for j in 0..<n { yp[r * n + j] = b.buffer[j] } }
-                }
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1,
-                            xp.baseAddress, Int32(k), w.weight.baseAddress, Int32(k), w.bias == nil ? 0 : 1,
-                            yp.baseAddress, Int32(n))
+                Dense.linear(xp.baseAddress!, rows: m, inFeatures: k, weight: w.weight.baseAddress,
+                             bias: w.bias?.baseAddress, outFeatures: n, into: yp.baseAddress!)
             }
         }
     }
 
     func layerNorm(_ x: inout [Float], _ w: NormWeights) {
-        let copy = x
-        layerNorm(copy, w, into: &x)
+        let h = hidden
+        x.withUnsafeMutableBufferPointer { p in
+            LayerNorm.apply(p.baseAddress!, rows: p.count / h, width: h, weight: w.weight.baseAddress,
+                            bias: w.bias.baseAddress, eps: w.epsilon, into: p.baseAddress!)
+        }
     }
 
     func layerNorm(_ x: [Float], _ w: NormWeights, into y: inout [Float]) {
@@ -80,24 +78,14 @@ struct GeneratorOps {
         if y.count != x.count { y = buffer(x.count) }
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeMutableBufferPointer { yp in
-                for r in 0..<(x.count / h) {
-                    var mean: Float = 0
-                    for j in 0..<h { mean += xp[r * h + j] }
-                    mean /= Float(h)
-                    var variance: Float = 0
-                    for j in 0..<h { let d = xp[r * h + j] - mean; variance += d * d }
-                    variance /= Float(h)
-                    let inv = 1 / (variance + w.epsilon).squareRoot()
-                    for j in 0..<h { yp[r * h + j] = (xp[r * h + j] - mean) * inv * w.weight.buffer[j] + w.bias.buffer[j] }
-                }
+                LayerNorm.apply(xp.baseAddress!, rows: x.count / h, width: h, weight: w.weight.baseAddress,
+                                bias: w.bias.baseAddress, eps: w.epsilon, into: yp.baseAddress!)
             }
         }
     }
 
     func gelu(_ x: inout [Float]) {
-        x.withUnsafeMutableBufferPointer { p in
-            for i in p.indices { let v = p[i]; p[i] = 0.5 * v * (1 + erff(v * 0.70710678118654752)) }
-        }
+        x.withUnsafeMutableBufferPointer { Activations.gelu($0.baseAddress!, count: $0.count) }
     }
 
     func add(_ a: [Float], into x: inout [Float]) {
@@ -106,31 +94,10 @@ struct GeneratorOps {
 
     /// Multi-head self-attention from qkv [positions, 3h] (q | k | v, heads contiguous), no mask.
     func attention(_ qkv: [Float], into out: inout [Float]) {
-        let h = hidden, d = h / heads, t = tokens
-        let scale = 1 / Float(d).squareRoot()
-        var scores = [Float](repeating: 0, count: t * t)
         qkv.withUnsafeBufferPointer { q in
             out.withUnsafeMutableBufferPointer { o in
-                scores.withUnsafeMutableBufferPointer { s in
-                    for b in 0..<rows {
-                        let base = q.baseAddress! + b * t * 3 * h
-                        for head in 0..<heads {
-                            let qp = base + head * d, kp = base + h + head * d, vp = base + 2 * h + head * d
-                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(t), Int32(t), Int32(d), scale,
-                                        qp, Int32(3 * h), kp, Int32(3 * h), 0, s.baseAddress, Int32(t))
-                            for i in 0..<t {
-                                var m = -Float.infinity
-                                for j in 0..<t { m = max(m, s[i * t + j]) }
-                                var sum: Float = 0
-                                for j in 0..<t { let e = expf(s[i * t + j] - m); s[i * t + j] = e; sum += e }
-                                for j in 0..<t { s[i * t + j] /= sum }
-                            }
-                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(t), Int32(d), Int32(t), 1,
-                                        s.baseAddress, Int32(t), vp, Int32(3 * h), 0,
-                                        o.baseAddress! + b * t * h + head * d, Int32(h))
-                        }
-                    }
-                }
+                Attention.selfAttention(qkv: q.baseAddress!, batch: rows, tokens: tokens, width: hidden, heads: heads,
+                                        into: o.baseAddress!)
             }
         }
     }
