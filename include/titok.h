@@ -147,6 +147,56 @@ TITOK_API titok_status titok_decode_latents(titok_model *model, const float *lat
  *  shorter side to R (bicubic), crop the centre. rgb_out: R x R x 3 bytes. */
 TITOK_API titok_status titok_image_load_rgb(const char *path, int32_t resolution, uint8_t *rgb_out);
 
+/* ======================================================================================
+ * Generation: MaskGIT class-conditional token generators (MaskGIT-TiTok-L-32, -B-64, -S-128).
+ * A generator samples N token ids per image for ImageNet classes; decode them with the
+ * paired tokenizer (titok_decode). Same thread-safety rules as titok_model.
+ * ====================================================================================== */
+
+/** An opened generator. Opaque. */
+typedef struct titok_generator titok_generator;
+
+/** How the classifier-free guidance scale changes over the steps. */
+typedef enum {
+    TITOK_GUIDANCE_CONSTANT = 0,     /* the same scale every step */
+    TITOK_GUIDANCE_LINEAR = 1,       /* 0 at the first step, growing linearly */
+    TITOK_GUIDANCE_POWER_COSINE = 2  /* MDT's schedule, mixed from the unconditional side */
+} titok_guidance_decay;
+
+/** Sampling settings. Initialise with titok_generate_params_default or titok_generator_get_params. */
+typedef struct {
+    uint32_t struct_size;                  /* sizeof(titok_generate_params) */
+    int32_t steps;                         /* sampling steps, >= 1 */
+    double guidance_scale;                 /* classifier-free guidance scale */
+    int32_t guidance_decay;                /* a titok_guidance_decay */
+    int32_t softmax_temperature_annealing; /* 1: divide logits by 0.5 + 0.8 (1 - (s+1)/S); else 0 */
+    double randomize_temperature;          /* gumbel noise temperature at the first step; 0 = deterministic */
+    uint64_t seed;                         /* seed of the noise: same seed, same tokens, any thread count */
+} titok_generate_params;
+
+/** Fills *p with the reference generate() defaults (8 steps, guidance 3.0 constant,
+ *  temperature 4.5, no annealing, seed 0). NULL is a no-op. */
+TITOK_API void titok_generate_params_default(titok_generate_params *p);
+/** sizeof(titok_generate_params) as the library was built (binding checks). */
+TITOK_API size_t titok_sizeof_generate_params(void);
+/** Opens a generator .tzw file (a tokenizer file is INVALID_ARGUMENT). opts may be NULL. */
+TITOK_API titok_status titok_generator_open(const char *path, const titok_options *opts, titok_generator **out);
+/** Builds a registered generator variant with seeded random (untrained) weights. */
+TITOK_API titok_status titok_generator_open_random(const char *variant, uint64_t seed, const titok_options *opts,
+                                                   titok_generator **out);
+/** Tokens per image N, codebook size K and number of classes M (NULL outputs are skipped). */
+TITOK_API titok_status titok_generator_get_info(const titok_generator *gen, int32_t *num_tokens,
+                                                int32_t *codebook_size, int32_t *num_classes);
+/** Fills *out with the generator's own defaults (the paper's settings for it; seed 0). */
+TITOK_API titok_status titok_generator_get_params(const titok_generator *gen, titok_generate_params *out);
+/** Samples batch x N token ids into tokens_out, image b of class labels[b] (0..M-1).
+ *  params NULL = the generator's defaults. tokenizer may be NULL; when given, it must decode
+ *  these tokens (same codebook size and token count) or the call fails with INVALID_ARGUMENT. */
+TITOK_API titok_status titok_generate(titok_generator *gen, const titok_model *tokenizer, const int32_t *labels,
+                                      size_t batch, const titok_generate_params *params, int32_t *tokens_out);
+/** Releases a generator. NULL is a no-op. */
+TITOK_API void titok_generator_free(titok_generator *gen);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif
