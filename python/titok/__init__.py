@@ -19,6 +19,7 @@ from .errors import (
     TiTokIOError,
     UnsupportedError,
 )
+from .generator import Generator
 from .model import Model, ModelInfo, load_image
 
 _lib()  # load now: a missing or mismatched library fails the import with a clear message
@@ -34,6 +35,7 @@ def library_version() -> str:
 __all__ = [
     "ABI_VERSION",
     "FormatError",
+    "Generator",
     "InternalError",
     "InvalidArgumentError",
     "LibraryNotFoundError",
