@@ -101,6 +101,7 @@ struct GenerateCommand: ParsableCommand {
         let decoder = noImages ? nil : try GenerateModels.openTokenizer(for: opened, explicit: tokenizer, randomWeights: randomWeights,
                                                                         models: folder.searchPath, threads: threads)
         let params = parameters(defaults: opened.generator.defaultParameters)
+        if let out, !noImages { try DecodeCommand.makeDirectory(out) }  // before sampling: --tokens-out may point into it
         printError("\(info.variant) (\(opened.source)): \(labels.count) image\(labels.count == 1 ? "" : "s"), "
                    + "\(params.steps) steps, guidance \(params.guidanceScale) \(params.guidanceDecay), temperature \(params.randomizeTemperature), "
                    + "annealing \(params.softmaxTemperatureAnnealing ? "on" : "off"), seed \(params.seed)")
@@ -121,7 +122,6 @@ struct GenerateCommand: ParsableCommand {
         let (pixels, decodeMs) = try Stopwatch.measure {
             try tokens.ids.withUnsafeBufferPointer { try decoder.tokenizer.decode(tokens: $0, batch: tokens.batch) }
         }
-        try DecodeCommand.makeDirectory(out)
         let side = decoder.info.resolution
         var images: [RGBImage] = []
         for b in 0..<tokens.batch {
