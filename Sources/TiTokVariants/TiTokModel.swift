@@ -181,26 +181,3 @@ public final class TiTokModel: ImageTokenizer, StageTimedTokenizer, @unchecked S
         return Double(c.seconds) * 1000 + Double(c.attoseconds) / 1e15
     }
 }
-
-/// Pixel conversions with the reference's rules.
-public enum PixelConversion {
-    /// uint8 RGB [B, R, R, 3] -> planar float [B, 3, R, R] = x / 255 in float32.
-    public static func planarFloat(fromRGB rgb: UnsafeBufferPointer<UInt8>, batch: Int, side r: Int) -> [Float] {
-        var out = [Float](repeating: 0, count: batch * 3 * r * r)
-        for b in 0..<batch { for y in 0..<r { for x in 0..<r { for c in 0..<3 {
-            out[((b * 3 + c) * r + y) * r + x] = Float(rgb[((b * r + y) * r + x) * 3 + c]) / 255
-        } } } }
-        return out
-    }
-
-    /// Planar float [B, 3, R, R] -> uint8 RGB [B, R, R, 3]: clamp to [0, 1], x255, truncate.
-    public static func rgbBytes(fromPlanar px: UnsafeBufferPointer<Float>, batch: Int, side r: Int) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: batch * r * r * 3)
-        for b in 0..<batch { for c in 0..<3 { for y in 0..<r { for x in 0..<r {
-            let v = px[((b * 3 + c) * r + y) * r + x]
-            let clamped = v.isNaN ? 0 : min(max(v, 0), 1)
-            out[((b * r + y) * r + x) * 3 + c] = UInt8(clamped * 255)
-        } } } }
-        return out
-    }
-}

@@ -36,28 +36,9 @@ enum TokenizeNPY {
             rows += 1
         }
         if floats.isEmpty {
-            try writeInt32(ints, shape: [rows] + (shape.isEmpty ? [0] : shape), to: path)
+            try NPYFile.writeInt32(ints, shape: [rows] + (shape.isEmpty ? [0] : shape), to: path)
         } else {
             try NPYFile.writeFloat32(floats, shape: [rows] + shape, to: path)
-        }
-    }
-
-    /// NumPy format 1.0, little-endian int32, C order.
-    static func writeInt32(_ values: [Int32], shape: [Int], to path: String) throws {
-        let dims = shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? "," : "")
-        var header = "{'descr': '<i4', 'fortran_order': False, 'shape': (\(dims)), }"
-        let unpadded = 10 + header.utf8.count + 1
-        header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
-        var data = Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0])
-        let len = UInt16(header.utf8.count)
-        data.append(contentsOf: [UInt8(len & 0xFF), UInt8(len >> 8)])
-        data.append(contentsOf: Array(header.utf8))
-        for v in values {
-            let u = UInt32(bitPattern: v.littleEndian)
-            data.append(contentsOf: [UInt8(u & 0xFF), UInt8(u >> 8 & 0xFF), UInt8(u >> 16 & 0xFF), UInt8(u >> 24)])
-        }
-        do { try data.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw CLIError("cannot write \(path): \((error as NSError).localizedDescription)")
         }
     }
 }

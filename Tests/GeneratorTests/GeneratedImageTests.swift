@@ -21,7 +21,7 @@ final class GeneratedImageTests: XCTestCase {
             XCTAssertEqual(ids, try exp.ints("generate_constant_g3_s8").map { Int32($0) }, name)
             let batch = ids.count / 32
             let pixels = try ids.withUnsafeBufferPointer { try tokenizer.decode(tokens: $0, batch: batch) }
-            let bytes = pixels.withUnsafeBufferPointer { PixelConversion.rgbBytes(fromPlanar: $0, batch: batch, side: 64) }
+            let bytes = PixelLayout.rgbBytes(fromPlanar: pixels, batch: batch, side: 64)
             let want = try exp.uint8s("image_from_constant_g3_s8")
             XCTAssertEqual(bytes.count, want.count)
             var worst = 0, overOne = 0

@@ -1,4 +1,5 @@
 import XCTest
+import ModelZoo
 import WeightFormat
 @testable import TiTokVariants
 
@@ -34,7 +35,7 @@ final class FixtureParityTests: XCTestCase {
                 assertClose(d.logits!, try f.expected.doubles("decoder_logits"), tolerance: f.tolerance("decoder_logits"), "\(name) decoder_logits")
             }
             assertClose(d.pixels, try f.expected.doubles("decoded"), tolerance: f.tolerance("decoded"), "\(name) decoded")
-            let bytes = d.pixels.withUnsafeBufferPointer { PixelConversion.rgbBytes(fromPlanar: $0, batch: f.batch, side: f.config.resolution) }
+            let bytes = PixelLayout.rgbBytes(fromPlanar: d.pixels, batch: f.batch, side: f.config.resolution)
             let m = byteMismatch(bytes, try f.expected.uint8s("recon_u8"))
             XCTAssertLessThanOrEqual(m.maxDiff, 1, "\(name) recon_u8 differs by \(m.maxDiff) grey levels")
         }
@@ -65,7 +66,7 @@ final class FixtureParityTests: XCTestCase {
             let model = try f.model()
             let r = f.config.resolution
             let u8 = try f.expected.uint8s("image_u8")
-            let px = u8.withUnsafeBufferPointer { PixelConversion.planarFloat(fromRGB: $0, batch: f.batch, side: r) }
+            let px = PixelLayout.planarFloats(fromRGB: u8, batch: f.batch, side: r)
             XCTAssertEqual(px, try f.pixels(), "\(name): x/255 in float32 must equal the reference's pixel_values")
             let enc = try px.withUnsafeBufferPointer { try model.encode(pixels: $0, batch: f.batch) }
             let out: [Float]
@@ -74,7 +75,7 @@ final class FixtureParityTests: XCTestCase {
             } else {
                 out = try enc.latents.withUnsafeBufferPointer { try model.decode(latents: $0, batch: f.batch) }
             }
-            let bytes = out.withUnsafeBufferPointer { PixelConversion.rgbBytes(fromPlanar: $0, batch: f.batch, side: r) }
+            let bytes = PixelLayout.rgbBytes(fromPlanar: out, batch: f.batch, side: r)
             let m = byteMismatch(bytes, try f.expected.uint8s("recon_u8"))
             XCTAssertLessThanOrEqual(m.fractionOverOne, 0.001, "\(name): \(m.fractionOverOne * 100)% of bytes differ by more than 1")
         }
