@@ -32,6 +32,11 @@ def main() -> None:
     write("vae.posterior_mean_f32", vae["posterior_mean"].reshape(b, c, n), np.float32)
     write("vae.decoded_f32", vae["decoded"], np.float32)
 
+    gen = load_file(str(fixtures.parent / "generator" / "tiny_gen_bert_t32" / "expected.safetensors"))
+    write("generator.labels_i32", gen["labels"], np.int32)
+    write("generator.constant_g3_s8_i32", gen["generate_constant_g3_s8"], np.int32)
+    write("generator.image_u8", gen["image_from_constant_g3_s8"], np.uint8)
+
 
 if __name__ == "__main__":
     main()

@@ -58,7 +58,7 @@ if command -v valgrind > /dev/null; then
     echo "-- under valgrind"
     valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect \
         --show-leak-kinds=definite,indirect --error-exitcode=1 \
-        "$WORK/test_abi" "$WORK" "$FIX/tiny_legacy_vq_r64_t32" basics errors vq vae generator images
+        "$WORK/test_abi" "$WORK" "$FIX/tiny_legacy_vq_r64_t32" basics errors vq vae generator generate images
 else
     echo "-- valgrind not installed: memory check SKIPPED (apt-get install valgrind)"
 fi

@@ -4,7 +4,7 @@
  *
  *   test_abi DATA_DIR FIXTURE_DIR [section...]
  *
- * Sections: basics errors legacy vq vae generator threads images (default: all). Exit status 0 = all passed.
+ * Sections: basics errors legacy vq vae generator generate threads images (default: all). Exit status 0 = all passed.
  */
 #include <math.h>
 #include <pthread.h>
@@ -434,6 +434,87 @@ static void test_generator(void) {
     titok_model_free(model);
 }
 
+/* Generation through the C ABI: the fixture generator with the paired tokenizer fixture gives the
+ * reference's tokens (constant guidance 3.0, 8 steps, no noise) and images; every argument checked. */
+static void test_generate(void) {
+    char path[4096];
+    path_in(path, sizeof path, data_dir, "generator.tzw");
+    titok_generator *gen = NULL;
+    CHECK_OK(titok_generator_open(path, NULL, &gen));
+    titok_model *tokenizer = NULL, *other = NULL;
+    CHECK_OK(open_data_model("legacy.tzw", &tokenizer));
+    CHECK_OK(open_data_model("vq.tzw", &other));
+    int32_t *labels = read_exact("generator.labels_i32", 3 * sizeof(int32_t));
+    int32_t *expected = read_exact("generator.constant_g3_s8_i32", 3 * 32 * sizeof(int32_t));
+    uint8_t *image = read_exact("generator.image_u8", 3 * 64 * 64 * 3);
+    if (gen && tokenizer && other && labels && expected && image) {
+        int32_t n = 0, k = 0, m = 0;
+        CHECK_OK(titok_generator_get_info(gen, &n, &k, &m));
+        CHECK(n == 32 && k == 4096 && m == 1000);
+        CHECK(titok_sizeof_generate_params() == sizeof(titok_generate_params));
+
+        titok_generate_params p;
+        titok_generate_params_default(&p);
+        CHECK(p.struct_size == sizeof p);
+        p.steps = 8;
+        p.guidance_scale = 3.0;
+        p.guidance_decay = TITOK_GUIDANCE_CONSTANT;
+        p.softmax_temperature_annealing = 0;
+        p.randomize_temperature = 0.0;
+        int32_t tokens[3 * 32];
+        CHECK_OK(titok_generate(gen, tokenizer, labels, 3, &p, tokens));
+        CHECK(memcmp(tokens, expected, sizeof tokens) == 0);
+        uint8_t decoded[3 * 64 * 64 * 3];
+        CHECK_OK(titok_decode(tokenizer, tokens, 3, decoded));
+        CHECK(max_grey_diff(decoded, image, sizeof decoded) <= 1);
+
+        /* Seeded noise: the same seed gives the same tokens, another seed (almost surely) others. */
+        p.randomize_temperature = 2.5;
+        p.seed = 11;
+        int32_t a[3 * 32], b[3 * 32], c[3 * 32];
+        CHECK_OK(titok_generate(gen, NULL, labels, 3, &p, a));
+        CHECK_OK(titok_generate(gen, NULL, labels, 3, &p, b));
+        p.seed = 12;
+        CHECK_OK(titok_generate(gen, NULL, labels, 3, &p, c));
+        CHECK(memcmp(a, b, sizeof a) == 0);
+        CHECK(memcmp(a, c, sizeof a) != 0);
+        CHECK_OK(titok_generate(gen, NULL, labels, 1, NULL, a)); /* the generator's own defaults */
+
+        /* Errors. */
+        int32_t bad_label = 1000;
+        CHECK_FAILS(titok_generate(NULL, NULL, labels, 1, &p, a), TITOK_E_INVALID_ARGUMENT, "NULL");
+        CHECK_FAILS(titok_generate(gen, NULL, NULL, 1, &p, a), TITOK_E_INVALID_ARGUMENT, "labels");
+        CHECK_FAILS(titok_generate(gen, NULL, labels, 1, &p, NULL), TITOK_E_INVALID_ARGUMENT, "tokens_out");
+        CHECK_FAILS(titok_generate(gen, NULL, labels, 0, &p, a), TITOK_E_INVALID_ARGUMENT, "batch");
+        CHECK(titok_generate(gen, NULL, &bad_label, 1, &p, a) == TITOK_E_INVALID_ARGUMENT);
+        CHECK(strstr(titok_last_error(), "1000") != NULL);
+        titok_generate_params q = p;
+        q.steps = 0;
+        CHECK(titok_generate(gen, NULL, labels, 1, &q, a) == TITOK_E_INVALID_ARGUMENT);
+        q = p;
+        q.guidance_decay = 7;
+        CHECK(titok_generate(gen, NULL, labels, 1, &q, a) == TITOK_E_INVALID_ARGUMENT);
+        q = p;
+        q.struct_size = 4;
+        CHECK(titok_generate(gen, NULL, labels, 1, &q, a) == TITOK_E_INVALID_ARGUMENT);
+        /* A tokenizer of another codebook (8192 codes, 16 tokens) cannot decode these ids. */
+        CHECK(titok_generate(gen, other, labels, 1, &p, a) == TITOK_E_INVALID_ARGUMENT);
+        CHECK(strstr(titok_last_error(), "codebook") != NULL || strstr(titok_last_error(), "tokens") != NULL);
+        /* A tokenizer file is not a generator. */
+        titok_generator *wrong = NULL;
+        path_in(path, sizeof path, data_dir, "legacy.tzw");
+        CHECK(titok_generator_open(path, NULL, &wrong) == TITOK_E_INVALID_ARGUMENT);
+        CHECK(wrong == NULL);
+    }
+    free(labels);
+    free(expected);
+    free(image);
+    titok_model_free(tokenizer);
+    titok_model_free(other);
+    titok_generator_free(gen);
+    titok_generator_free(NULL); /* no-op */
+}
+
 /* ---- eight threads, one handle ---- */
 
 #define THREADS 8
@@ -526,7 +607,8 @@ struct section {
 int main(int argc, char **argv) {
     static const struct section sections[] = {
         {"basics", test_basics}, {"errors", test_errors}, {"legacy", test_legacy}, {"vq", test_vq},
-        {"vae", test_vae},       {"generator", test_generator}, {"threads", test_threads},
+        {"vae", test_vae},       {"generator", test_generator}, {"generate", test_generate},
+        {"threads", test_threads},
         {"images", test_images},
     };
     const size_t count = sizeof sections / sizeof sections[0];
