@@ -131,6 +131,18 @@ public struct TiTokConfig: Sendable, Codable, Equatable {
 
     /// Checks the numbers are positive and consistent (heads divide widths, patches tile R).
     public func validate() throws {
+        // Bounds first, so no size derived from a (possibly hostile) config can overflow.
+        let limits: [(String, Int, ClosedRange<Int>)] = [
+            ("resolution", resolution, 1...16384), ("patch_size", patchSize, 1...256), ("num_tokens", numTokens, 1...16384),
+            ("codebook_size", codebookSize, 0...(1 << 24)), ("token_size", tokenSize, 1...65536),
+            ("encoder.width", encoder.width, 1...65536), ("encoder.layers", encoder.layers, 0...1024), ("encoder.heads", encoder.heads, 1...4096),
+            ("decoder.width", decoder.width, 1...65536), ("decoder.layers", decoder.layers, 0...1024), ("decoder.heads", decoder.heads, 1...4096),
+            ("pixel_hidden_channels", pixelHiddenChannels, 1...16384), ("pixel_z_channels", pixelZChannels, 1...65536),
+            ("pixel_codebook_size", pixelCodebookSize, 1...(1 << 20)),
+        ]
+        for (name, value, range) in limits where !range.contains(value) {
+            throw TiTokConfigError.inconsistent("\(name) \(value) is outside \(range.lowerBound)...\(range.upperBound)")
+        }
         guard resolution > 0, patchSize > 0, resolution % patchSize == 0 else {
             throw TiTokConfigError.inconsistent("resolution \(resolution) is not a multiple of patch size \(patchSize)")
         }
