@@ -14,6 +14,7 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 
+from ._handle import NativeHandle
 from ._library import Options, check, lib
 from .errors import InvalidArgumentError, LibraryNotFoundError
 from .model import Model
@@ -82,8 +83,13 @@ def _options(threads: int) -> Options:
     return opts
 
 
-class Generator:
+class Generator(NativeHandle):
     """A MaskGIT generator. Thread-safe. Open with `Generator(path)` or `Generator.random(variant, seed)`."""
+
+    _what = "generator"
+
+    def _free_handle(self, handle: int) -> None:
+        _lib().titok_generator_free(handle)
 
     def __init__(self, path: PathLike, *, threads: int = 0):
         handle = ctypes.c_void_p()
@@ -104,8 +110,7 @@ class Generator:
         return generator
 
     def _adopt(self, handle: ctypes.c_void_p) -> None:
-        self._lock = threading.Lock()
-        self._handle: Optional[int] = handle.value
+        self._init_handle(handle.value)
         n, k, m = ctypes.c_int32(), ctypes.c_int32(), ctypes.c_int32()
         try:
             check(_lib().titok_generator_get_info(self._handle, ctypes.byref(n), ctypes.byref(k), ctypes.byref(m)))
@@ -113,35 +118,6 @@ class Generator:
             self.close()
             raise
         self.num_tokens, self.codebook_size, self.num_classes = n.value, k.value, m.value
-
-    def close(self) -> None:
-        with self._lock:
-            handle, self._handle = self._handle, None
-        if handle is not None:
-            _lib().titok_generator_free(handle)
-
-    @property
-    def closed(self) -> bool:
-        return getattr(self, "_handle", None) is None
-
-    def __enter__(self) -> "Generator":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def __del__(self):
-        if getattr(self, "_handle", None) is not None:
-            try:
-                self.close()
-            except Exception:
-                pass
-
-    def _live(self) -> int:
-        handle = self._handle
-        if handle is None:
-            raise InvalidArgumentError("the generator is closed")
-        return handle
 
     def default_params(self) -> dict:
         """The generator's own sampling settings (the paper's)."""

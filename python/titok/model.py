@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import ctypes
 import os
-import threading
 from dataclasses import dataclass
 from typing import Optional, Union
 
 import numpy as np
 
 from . import _arrays
+from ._handle import NativeHandle
 from ._library import KIND_GENERATOR, ModelInfoStruct, c_float_p, c_int32_p, c_uint8_p, check, lib, options
 from .errors import InvalidArgumentError
 
@@ -51,12 +51,17 @@ def _resolution(resolution) -> int:
     return resolution
 
 
-class Model:
+class Model(NativeHandle):
     """A TiTok tokenizer. Thread-safe: one Model may be used from several threads at once.
 
     Open with `Model(path)`, `Model.from_variant(name, resolution)` or `Model.random(name, resolution, seed)`;
     close with `close()` or a `with` block.
     """
+
+    _what = "model"
+
+    def _free_handle(self, handle: int) -> None:
+        lib().titok_model_free(handle)
 
     def __init__(self, path: PathLike, *, threads: int = 0):
         handle = ctypes.c_void_p()
@@ -93,8 +98,7 @@ class Model:
         return model
 
     def _adopt(self, handle: ctypes.c_void_p) -> None:
-        self._lock = threading.Lock()
-        self._handle: Optional[int] = handle.value
+        self._init_handle(handle.value)
         raw = ModelInfoStruct()
         raw.struct_size = ctypes.sizeof(raw)
         kind = ctypes.c_int(-1)
@@ -110,32 +114,6 @@ class Model:
         self._info = ModelInfo(raw.variant.decode("utf-8", "replace"), raw.resolution, raw.num_tokens,
                                raw.codebook_size, raw.token_dim, bool(raw.is_vae))
 
-    # -- lifetime
-
-    def close(self) -> None:
-        """Frees the model. Calls in flight on other threads finish first; later calls raise."""
-        with self._lock:
-            handle, self._handle = self._handle, None
-        if handle is not None:
-            lib().titok_model_free(handle)
-
-    @property
-    def closed(self) -> bool:
-        return getattr(self, "_handle", None) is None
-
-    def __enter__(self) -> "Model":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def __del__(self):
-        if getattr(self, "_handle", None) is not None:
-            try:
-                self.close()
-            except Exception:  # interpreter shutdown: the library may already be gone
-                pass
-
     def __repr__(self) -> str:
         info = getattr(self, "_info", None)
         if info is None:
@@ -143,11 +121,6 @@ class Model:
         state = "closed" if self.closed else f"{info.resolution}x{info.resolution}"
         return f"<titok.Model {info.variant} {state}>"
 
-    def _live(self) -> int:
-        handle = self._handle
-        if handle is None:
-            raise InvalidArgumentError("the model is closed")
-        return handle
 
     # -- facts
 
