@@ -23,21 +23,7 @@ struct WeightReader {
     let prefix: String
 
     func tensor(_ name: String, _ shape: [Int]) throws -> Float32Tensor {
-        let full = prefix + name
-        guard let actual = tensors.shape(of: full) else {
-            throw ZooError.incompatibleWeights("tensor '\(full)' is missing")
-        }
-        guard actual == shape else {
-            throw ZooError.incompatibleWeights("tensor '\(full)' has shape \(actual), expected \(shape) from the config")
-        }
-        let t: Float32Tensor
-        do { t = try tensors.float32(full) } catch {
-            throw ZooError.incompatibleWeights("tensor '\(full)': \(error)")
-        }
-        guard t.count == shape.reduce(1, *) else {
-            throw ZooError.incompatibleWeights("tensor '\(full)' holds \(t.count) values, expected \(shape.reduce(1, *))")
-        }
-        return t
+        try tensors.checkedFloat32(prefix + name, shape: shape)
     }
 
     func linear(_ name: String, in inFeatures: Int, out outFeatures: Int, bias: Bool = true) throws -> LinearWeights {

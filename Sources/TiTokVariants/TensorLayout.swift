@@ -91,7 +91,8 @@ public enum PixelDecoderLayout {
     }
 }
 
-/// Fetches tensors with the shape the config expects; a mismatch names the tensor.
+/// Fetches tensors with the shape the config expects; every expected tensor is checked up
+/// front, so a mismatch names the tensor before any layer is built.
 struct CheckedWeights {
     let tensors: TensorProvider
     let expected: [String: [Int]]
@@ -101,21 +102,13 @@ struct CheckedWeights {
         var e: [String: [Int]] = [:]
         for (name, shape) in TiTokTensorLayout.expectedShapes(config) { e[name] = shape }
         expected = e
-        for (name, shape) in e.sorted(by: { $0.key < $1.key }) {
-            guard let actual = tensors.shape(of: name) else {
-                throw ZooError.incompatibleWeights("tensor '\(name)' is missing (expected shape \(shape))")
-            }
-            guard actual == shape else {
-                throw ZooError.incompatibleWeights("tensor '\(name)' has shape \(actual), the config needs \(shape)")
-            }
-        }
+        for (name, shape) in e.sorted(by: { $0.key < $1.key }) { try tensors.checkShape(name, shape) }
     }
 
     func callAsFunction(_ name: String) throws -> Float32Tensor {
-        let t = try tensors.float32(name)
-        guard let shape = expected[name], t.count == shape.reduce(1, *) else {
-            throw ZooError.incompatibleWeights("tensor '\(name)' has \(t.count) values, expected shape \(expected[name] ?? [])")
+        guard let shape = expected[name] else {
+            throw ZooError.incompatibleWeights("tensor '\(name)' is not part of this architecture")
         }
-        return t
+        return try tensors.checkedFloat32(name, shape: shape)
     }
 }
