@@ -90,7 +90,9 @@ public final class TiTokModel: ImageTokenizer, StageTimedTokenizer, @unchecked S
     }
 
     /// Runs the decoder from latents [B, C, N], keeping the logits of the legacy head.
-    public func decodeStages(latents: UnsafeBufferPointer<Float>, batch: Int, timings: ((String, Double) -> Void)? = nil) throws -> DecodeStages {
+    /// `keepLogits: false` skips laying the legacy logits out as [B, 1024, g, g] (decode needs only the pixels).
+    public func decodeStages(latents: UnsafeBufferPointer<Float>, batch: Int, keepLogits: Bool = true,
+                             timings: ((String, Double) -> Void)? = nil) throws -> DecodeStages {
         try checkBatch(batch, latents.count, per: latentsPerImage, "latents [B, C, N]")
         var clock = ContinuousClock.now
         func lap(_ s: String) { if let timings { let now = ContinuousClock.now; timings(s, Self.ms(now - clock)); clock = now } }
@@ -107,10 +109,14 @@ public final class TiTokModel: ImageTokenizer, StageTimedTokenizer, @unchecked S
         let mixed = head.mix(logits, rows: batch * gg)
         lap("decoder_head")
         let classes = config.pixelCodebookSize, zc = config.pixelZChannels
-        var logitsPlanar = [Float](repeating: 0, count: logits.count)
-        for b in 0..<batch { for p in 0..<gg { for k in 0..<classes {
-            logitsPlanar[(b * classes + k) * gg + p] = logits[(b * gg + p) * classes + k]
-        } } }
+        var logitsPlanar: [Float]? = nil
+        if keepLogits {
+            var planarLogits = [Float](repeating: 0, count: logits.count)
+            for b in 0..<batch { for p in 0..<gg { for k in 0..<classes {
+                planarLogits[(b * classes + k) * gg + p] = logits[(b * gg + p) * classes + k]
+            } } }
+            logitsPlanar = planarLogits
+        }
         var pixels = [Float](repeating: 0, count: batch * 3 * r * r)
         var planar = [Float](repeating: 0, count: zc * gg)
         try pixels.withUnsafeMutableBufferPointer { out in
@@ -134,11 +140,11 @@ public final class TiTokModel: ImageTokenizer, StageTimedTokenizer, @unchecked S
 
     public func decode(tokens: UnsafeBufferPointer<Int32>, batch: Int) throws -> [Float] {
         let lat = try latents(forTokens: tokens, batch: batch)
-        return try lat.withUnsafeBufferPointer { try decodeStages(latents: $0, batch: batch).pixels }
+        return try lat.withUnsafeBufferPointer { try decodeStages(latents: $0, batch: batch, keepLogits: false).pixels }
     }
 
     public func decode(latents: UnsafeBufferPointer<Float>, batch: Int) throws -> [Float] {
-        try decodeStages(latents: latents, batch: batch).pixels
+        try decodeStages(latents: latents, batch: batch, keepLogits: false).pixels
     }
 
     /// Codebook latents [B, C, N] of token ids [B, N], after checking every id.
@@ -166,13 +172,13 @@ public final class TiTokModel: ImageTokenizer, StageTimedTokenizer, @unchecked S
         let start = ContinuousClock.now
         let lat = try latents(forTokens: tokens, batch: batch)
         times.append(("lookup", Self.ms(ContinuousClock.now - start)))
-        let s = try lat.withUnsafeBufferPointer { try decodeStages(latents: $0, batch: batch) { times.append(($0, $1)) } }
+        let s = try lat.withUnsafeBufferPointer { try decodeStages(latents: $0, batch: batch, keepLogits: false) { times.append(($0, $1)) } }
         return (s.pixels, times)
     }
 
     public func decodeTimed(latents: UnsafeBufferPointer<Float>, batch: Int) throws -> ([Float], StageTimes) {
         var times: StageTimes = []
-        let s = try decodeStages(latents: latents, batch: batch) { times.append(($0, $1)) }
+        let s = try decodeStages(latents: latents, batch: batch, keepLogits: false) { times.append(($0, $1)) }
         return (s.pixels, times)
     }
 
