@@ -8,6 +8,7 @@ public enum Dense {
                               weight w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, outFeatures n: Int,
                               into y: UnsafeMutablePointer<Float>, accumulate: Bool = false, ldx: Int? = nil, ldy: Int? = nil) {
         guard m > 0, n > 0 else { return }
+        BLASCore.ensureSelected()
         let ldy = ldy ?? n
         // Large products: column blocks on our threads, each a single-threaded sgemm, so OpenBLAS's
         // own workers never wake (between calls they spin in sched_yield against our threads).
@@ -58,6 +59,7 @@ public enum Dense {
                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                             beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
         guard m > 0, n > 0 else { return }
+        BLASCore.ensureSelected()
         if k == 0 {
             for r in 0..<m { for j in 0..<n { c[r * ldc + j] *= beta } }
             return

@@ -8,11 +8,16 @@ public enum ComputeThreads {
     /// Cores available to this process.
     public static var available: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
-    /// Threads in use (after `set`), or all cores.
-    public static var count: Int { configured > 0 ? configured : available }
+    /// Threads in use (after `set`), or all cores. Every kernel asks this before its first
+    /// sgemm, so it is also where the OpenBLAS kernel set gets chosen (`BLASCore`).
+    public static var count: Int {
+        BLASCore.ensureSelected()
+        return configured > 0 ? configured : available
+    }
 
     /// Sets the thread count for OpenBLAS and the parallel loops; 0 means all cores.
     public static func set(_ n: Int) {
+        BLASCore.ensureSelected()
         let t = n > 0 ? n : available
         configured = t
         openblas_set_num_threads(Int32(t))

@@ -72,7 +72,9 @@ struct BenchCommand: ParsableCommand {
                 "encode_stages_ms_per_image": .object(enc.stageMeans.mapValues { .number(perImage($0)) }),
                 "decode_stages_ms_per_image": .object(dec.stageMeans.mapValues { .number(perImage($0)) }),
                 "load_ms": .number(opened.loadMs),
+                "blas_core": .string(BLASCore.selection.core),
             ]
+            if let replaced = BLASCore.selection.replaced { o["blas_core_replaced"] = .string(replaced) }
             if let encRate, let decRate { o["encode_gflops_per_s"] = .number(encRate); o["decode_gflops_per_s"] = .number(decRate) }
             if let peak { o["peak_rss_bytes"] = .int(peak) }
             print(Formatting.json(.object(o)))
@@ -80,6 +82,8 @@ struct BenchCommand: ParsableCommand {
         }
         print("model:   \(info.variant) at \(info.resolution)x\(info.resolution) (\(opened.source))")
         print("setup:   batch \(batch), \(ComputeThreads.count) threads, \(warmup) warmup + \(iterations) timed calls, load \(Formatting.ms(opened.loadMs))")
+        let blas = BLASCore.selection
+        print("blas:    OpenBLAS \(blas.core) kernels" + (blas.replaced.map { " (instead of its default \($0) for this CPU)" } ?? ""))
         print("encode:  \(Formatting.ms(encMs)) per image (best \(Formatting.ms(perImage(enc.best))))" + Self.rate(encRate) + enc.stageText(perImage))
         print("decode:  \(Formatting.ms(decMs)) per image (best \(Formatting.ms(perImage(dec.best))))" + Self.rate(decRate) + dec.stageText(perImage))
         if let peak { print("memory:  peak resident \(Formatting.bytes(peak))") }
