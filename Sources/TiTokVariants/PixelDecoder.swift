@@ -30,8 +30,15 @@ struct PixelDecoder: @unchecked Sendable {
         let upsample: Conv3x3Fused?
     }
 
+    /// The three activation buffers and the Winograd scratch of one call, kept between calls.
+    final class Scratch: @unchecked Sendable {
+        let x = GrowableBuffer(), a = GrowableBuffer(), h = GrowableBuffer()
+        let winograd = WinogradWorkspace()
+    }
+
     let hidden: Int
     let zChannels: Int
+    let scratch = ScratchPool<Scratch> { Scratch() }
     let normOutW, normOutB: Float32Tensor
     let convIn, convOut: Conv3x3Fused
     let mid: [ResBlock]
@@ -77,19 +84,24 @@ struct PixelDecoder: @unchecked Sendable {
     }
 
     /// Decodes one image: `z` [Z, g, g] -> `out` [3, 16g, 16g]. Three activation buffers are
-    /// reused through the whole network (upsampling is fused into the convs that follow it).
+    /// reused through the whole network (upsampling is fused into the convs that follow it), and
+    /// kept for the next call (`scratch`: one set per concurrent caller).
     func decode(_ z: UnsafePointer<Float>, grid g: Int, into out: UnsafeMutablePointer<Float>) throws {
         // Every sgemm below runs on our threads, OpenBLAS single-threaded (its workers sleep).
         try BLASThreads.singleThreaded { try decodeOwnThreads(z, grid: g, into: out) }
     }
 
     private func decodeOwnThreads(_ z: UnsafePointer<Float>, grid g: Int, into out: UnsafeMutablePointer<Float>) throws {
+        try scratch.with { s in try decodeOwnThreads(z, grid: g, into: out, scratch: s) }
+    }
+
+    private func decodeOwnThreads(_ z: UnsafePointer<Float>, grid g: Int, into out: UnsafeMutablePointer<Float>,
+                                  scratch s: Scratch) throws {
         let cap = largestActivation(grid: g)
-        var x = UnsafeMutablePointer<Float>.allocate(capacity: cap)
-        var a = UnsafeMutablePointer<Float>.allocate(capacity: cap)
-        let h = UnsafeMutablePointer<Float>.allocate(capacity: cap)
-        defer { x.deallocate(); a.deallocate(); h.deallocate() }
-        let ws = WinogradWorkspace()
+        var x = s.x.pointer(count: cap)
+        var a = s.a.pointer(count: cap)
+        let h = s.h.pointer(count: cap)
+        let ws = s.winograd
         var side = g
         var channels = hidden * PixelDecoderLayout.channelMultipliers.last!
         try convIn.apply(input: UnsafeBufferPointer(start: z, count: zChannels * g * g), batch: 1, height: g, width: g,

@@ -1,0 +1,53 @@
+import Dispatch
+import Testing
+@testable import Kernels
+
+/// ScratchPool hands an item to one caller at a time, reuses idle ones and keeps at most `limit`.
+struct ScratchPoolTests {
+    final class Item: @unchecked Sendable { var uses = 0 }
+
+    @Test func reusesTheIdleItem() {
+        let pool = ScratchPool<Item>(limit: 2) { Item() }
+        let first = pool.with { item -> ObjectIdentifier in item.uses += 1; return ObjectIdentifier(item) }
+        let second = pool.with { item -> ObjectIdentifier in item.uses += 1; return ObjectIdentifier(item) }
+        #expect(first == second)
+        #expect(pool.idleCount == 1)
+        pool.drain()
+        #expect(pool.idleCount == 0)
+    }
+
+    @Test func concurrentCallersNeverShareAnItemAndIdleItemsAreBounded() {
+        let pool = ScratchPool<Item>(limit: 2) { Item() }
+        final class Busy: @unchecked Sendable {
+            let lock = NSLockLike()
+            var held = Set<ObjectIdentifier>()
+            var clash = false
+        }
+        let busy = Busy()
+        DispatchQueue.concurrentPerform(iterations: 64) { _ in
+            pool.with { item in
+                let id = ObjectIdentifier(item)
+                busy.lock.run { if !busy.held.insert(id).inserted { busy.clash = true } }
+                for _ in 0..<1000 { item.uses &+= 1 }
+                busy.lock.run { busy.held.remove(id) }
+            }
+        }
+        #expect(!busy.clash)
+        #expect(pool.idleCount <= 2)
+    }
+
+    @Test func growableBufferGrowsAndKeepsItsCapacity() {
+        let b = GrowableBuffer()
+        let p = b.pointer(count: 10)
+        #expect(b.capacity == 10)
+        #expect(b.pointer(count: 5) == p)
+        _ = b.pointer(count: 100)
+        #expect(b.capacity == 100)
+    }
+}
+
+/// A minimal lock for the test's bookkeeping.
+final class NSLockLike: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "scratch-pool-test")
+    func run(_ body: () -> Void) { queue.sync(execute: body) }
+}
