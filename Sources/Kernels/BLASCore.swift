@@ -48,6 +48,9 @@ public enum BLASCore {
     private typealias NameFunction = @convention(c) () -> UnsafeMutablePointer<CChar>?
 
     private static func select() -> Selection {
+        // Our threads split every product; OpenBLAS's own threads would make results depend on
+        // concurrent callers (see BLASThreads).
+        defer { openblas_set_num_threads(1) }
         let current = coreName()
         let environment = ProcessInfo.processInfo.environment
         guard let target = upgrade(current: current, cpuFlags: cpuFlags(), environment: environment),

@@ -64,6 +64,18 @@ public enum Dense {
             for r in 0..<m { for j in 0..<n { c[r * ldc + j] *= beta } }
             return
         }
+        // Large products: row blocks of c on our threads (OpenBLAS is single-threaded).
+        let parts = min(ComputeThreads.count, m / 16)
+        if parts > 1, m * n * k >= 1 << 21 {
+            Parallel.forEach(parts) { p in
+                let lo = m * p / parts, hi = m * (p + 1) / parts
+                let aBlock = transA ? a + lo : a + lo * lda
+                cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                            Int32(hi - lo), Int32(n), Int32(k), alpha, aBlock, Int32(lda), b, Int32(ldb), beta,
+                            c + lo * ldc, Int32(ldc))
+            }
+            return
+        }
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }

@@ -15,11 +15,11 @@ public enum ComputeThreads {
         return configured > 0 ? configured : available
     }
 
-    /// Sets the thread count for OpenBLAS and the parallel loops; 0 means all cores.
+    /// Sets the thread count of the parallel loops (OpenBLAS itself stays single-threaded:
+    /// `BLASThreads`); 0 means all cores.
     public static func set(_ n: Int) {
         BLASCore.ensureSelected()
         let t = n > 0 ? n : available
         configured = t
-        openblas_set_num_threads(Int32(t))
     }
 }

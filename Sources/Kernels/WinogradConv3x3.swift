@@ -273,23 +273,15 @@ final class ChunkCounter: @unchecked Sendable {
     }
 }
 
-/// OpenBLAS thread control around regions where the compute threads call sgemm themselves.
-/// Regions nest (and may overlap across threads): OpenBLAS goes single-threaded on entering the
-/// first and back to `ComputeThreads.count` on leaving the last, so its own worker threads stay
-/// asleep instead of spinning between calls while ours run (seen as sched_yield in profiles).
+/// OpenBLAS always runs single-threaded (`BLASCore` pins it at first use); every parallel
+/// product is split over our own compute threads. So a result never depends on what other
+/// callers do at the same time (OpenBLAS's thread count is process-global, and its threaded
+/// sgemm may sum in another order), and OpenBLAS's idle workers never spin against ours.
 public enum BLASThreads {
-    private static let depth = Atomic<Int>(0)
-
-    /// Runs `body` with OpenBLAS single-threaded (when `when`).
+    /// Runs `body`; kept for the call sites that mark where our threads call sgemm themselves.
+    @inline(__always)
     public static func singleThreaded<T>(when: Bool = true, _ body: () throws -> T) rethrows -> T {
-        guard when else { return try body() }
-        if depth.add(1, ordering: .sequentiallyConsistent).newValue == 1 { openblas_set_num_threads(1) }
-        defer {
-            if depth.subtract(1, ordering: .sequentiallyConsistent).newValue == 0 {
-                openblas_set_num_threads(Int32(ComputeThreads.count))
-            }
-        }
-        return try body()
+        try body()
     }
 }
 
