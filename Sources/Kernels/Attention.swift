@@ -10,18 +10,18 @@ public enum Attention {
         let q = queryRows ?? t
         let scale = 1 / Float(d).squareRoot()
         let ld = 3 * w
-        // One (sequence, head) per worker, each running its small sgemms single-threaded.
-        BLASThreads.singleThreaded(when: batch * heads > 1 && ComputeThreads.count > 1) {
-            Parallel.forEach(batch * heads) { item in
-                let b = item / heads, h = item % heads
-                let base = qkv + b * t * ld
-                let scores = UnsafeMutablePointer<Float>.allocate(capacity: q * t)
-                defer { scores.deallocate() }
-                let qp = base + (t - q) * ld + h * d, kp = base + w + h * d, vp = base + 2 * w + h * d
-                Dense.gemm(transB: true, m: q, n: t, k: d, alpha: scale, a: qp, lda: ld, b: kp, ldb: ld, c: scores, ldc: t)
-                for i in 0..<q { Activations.softmaxRow(scores + i * t, width: t) }
-                Dense.gemm(m: q, n: d, k: t, a: scores, lda: t, b: vp, ldb: ld, c: out + b * q * w + h * d, ldc: w)
-            }
+        // One (sequence, head) per worker, each running its small sgemms on its own thread.
+        Parallel.forEach(batch * heads) { item in
+            let b = item / heads, h = item % heads
+            let base = qkv + b * t * ld
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: q * t)
+            defer { scores.deallocate() }
+            let qp = base + (t - q) * ld + h * d, kp = base + w + h * d, vp = base + 2 * w + h * d
+            Dense.gemm(transB: true, m: q, n: t, k: d, alpha: scale, a: qp, lda: ld, b: kp, ldb: ld, c: scores, ldc: t,
+                       parallel: false)
+            for i in 0..<q { Activations.softmaxRow(scores + i * t, width: t) }
+            Dense.gemm(m: q, n: d, k: t, a: scores, lda: t, b: vp, ldb: ld, c: out + b * q * w + h * d, ldc: w,
+                       parallel: false)
         }
     }
 }

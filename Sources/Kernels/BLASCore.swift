@@ -48,8 +48,10 @@ public enum BLASCore {
     private typealias NameFunction = @convention(c) () -> UnsafeMutablePointer<CChar>?
 
     private static func select() -> Selection {
-        // Our threads split every product; OpenBLAS's own threads would make results depend on
-        // concurrent callers (see BLASThreads).
+        // OpenBLAS always runs single-threaded and our threads split every large product: its
+        // thread count is process-global and its threaded sgemm may sum in another order, so
+        // results would otherwise depend on what concurrent callers do (and its idle workers
+        // spin against ours).
         defer { openblas_set_num_threads(1) }
         let current = coreName()
         let environment = ProcessInfo.processInfo.environment

@@ -44,7 +44,7 @@ public final class Conv3x3Fused: @unchecked Sendable {
     /// `output` must not overlap `input`.
     public func apply(input: UnsafeBufferPointer<Float>, batch: Int, height: Int, width: Int, upsample2x: Bool = false,
                       residual: UnsafeBufferPointer<Float>? = nil, output: UnsafeMutableBufferPointer<Float>,
-                      workspace: WinogradWorkspace) throws {
+                      workspace: ScratchBuffer) throws {
         if usesWinograd {
             let winograd = try self.winograd.withLock { plan in
                 if let plan { return plan }
@@ -66,7 +66,7 @@ public final class Conv3x3Fused: @unchecked Sendable {
         guard !o1, !o2, !o3, input.count == ib * batch, output.count == ob * batch, residual.map({ $0.count == ob * batch }) ?? true else {
             throw WinogradError(description: "conv 3x3: buffers hold \(input.count) in / \(output.count) out values for \(batch) images of \(inChannels)->\(outChannels) x \(height)x\(width)")
         }
-        let col = workspace.buffer(count: colCount)
+        let col = workspace.pointer(count: colCount)
         for b in 0..<batch {
             let src = input.baseAddress! + b * ib
             // col[(c*9 + i*3 + j), y*W + x] = in(c, y+i-1, x+j-1), zero outside, upsampled reads.

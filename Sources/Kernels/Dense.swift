@@ -10,16 +10,13 @@ public enum Dense {
         guard m > 0, n > 0 else { return }
         BLASCore.ensureSelected()
         let ldy = ldy ?? n
-        // Large products: column blocks on our threads, each a single-threaded sgemm, so OpenBLAS's
-        // own workers never wake (between calls they spin in sched_yield against our threads).
+        // Large products: column blocks on our threads, each a single-threaded sgemm.
         let parts = min(ComputeThreads.count, n / 64)
         if parts > 1, k > 0, m * n >= 1 << 16 {
-            BLASThreads.singleThreaded {
-                Parallel.forEach(parts) { p in
-                    let lo = (n * p / parts) & ~15, hi = p == parts - 1 ? n : (n * (p + 1) / parts) & ~15
-                    linearBlock(x, rows: m, inFeatures: k, weight: w, bias: bias, columns: lo..<hi, into: y,
-                                accumulate: accumulate, ldx: ldx ?? k, ldy: ldy)
-                }
+            Parallel.forEach(parts) { p in
+                let lo = (n * p / parts) & ~15, hi = p == parts - 1 ? n : (n * (p + 1) / parts) & ~15
+                linearBlock(x, rows: m, inFeatures: k, weight: w, bias: bias, columns: lo..<hi, into: y,
+                            accumulate: accumulate, ldx: ldx ?? k, ldy: ldy)
             }
             return
         }
@@ -54,10 +51,12 @@ public enum Dense {
                     x, Int32(ldx), w + n0 * k, Int32(k), beta, y + n0, Int32(ldy))
     }
 
-    /// c[m, n] = alpha * op(a) * op(b) + beta * c with explicit leading dimensions.
+    /// c[m, n] = alpha * op(a) * op(b) + beta * c with explicit leading dimensions. Large products
+    /// are split by rows over the compute threads unless `parallel` is false (callers already
+    /// running one product per thread).
     public static func gemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,
                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                            beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+                            beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, parallel: Bool = true) {
         guard m > 0, n > 0 else { return }
         BLASCore.ensureSelected()
         if k == 0 {
@@ -65,7 +64,7 @@ public enum Dense {
             return
         }
         // Large products: row blocks of c on our threads (OpenBLAS is single-threaded).
-        let parts = min(ComputeThreads.count, m / 16)
+        let parts = parallel ? min(ComputeThreads.count, m / 16) : 1
         if parts > 1, m * n * k >= 1 << 21 {
             Parallel.forEach(parts) { p in
                 let lo = m * p / parts, hi = m * (p + 1) / parts

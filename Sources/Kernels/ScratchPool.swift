@@ -29,13 +29,18 @@ public final class ScratchPool<Item: AnyObject>: @unchecked Sendable {
     public var idleCount: Int { lock.withLock { idle.count } }
 }
 
-/// A float buffer that grows on demand and is never shrunk; not thread-safe (pool it).
-public final class GrowableBuffer: @unchecked Sendable {
+/// Float scratch memory that grows on demand and is never shrunk (activations, Winograd tiles,
+/// im2col columns). Not thread-safe: one per caller thread, or pooled (`ScratchPool`).
+public final class ScratchBuffer: @unchecked Sendable {
     private var storage: UnsafeMutablePointer<Float>?
+    /// Floats currently held.
     public private(set) var capacity = 0
 
     public init() {}
     deinit { storage?.deallocate() }
+
+    /// Bytes currently held.
+    public var bytes: Int { capacity * MemoryLayout<Float>.size }
 
     /// At least `count` floats (contents undefined after growing).
     public func pointer(count: Int) -> UnsafeMutablePointer<Float> {

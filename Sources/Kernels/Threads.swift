@@ -16,7 +16,7 @@ public enum ComputeThreads {
     }
 
     /// Sets the thread count of the parallel loops (OpenBLAS itself stays single-threaded:
-    /// `BLASThreads`); 0 means all cores.
+    /// `BLASCore`); 0 means all cores.
     public static func set(_ n: Int) {
         BLASCore.ensureSelected()
         let t = n > 0 ? n : available

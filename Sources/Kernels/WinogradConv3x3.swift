@@ -63,7 +63,7 @@ public final class WinogradConv3x3: @unchecked Sendable {
     /// transform, 36 single-threaded sgemms, output transform), so the scratch stays in cache.
     public func apply(input: UnsafeBufferPointer<Float>, batch: Int, height: Int, width: Int, upsample2x: Bool = false,
                       residual: UnsafeBufferPointer<Float>? = nil, output: UnsafeMutableBufferPointer<Float>,
-                      workspace: WinogradWorkspace? = nil, chunkBudgetBytes: Int? = nil) throws {
+                      workspace: ScratchBuffer? = nil, chunkBudgetBytes: Int? = nil) throws {
         guard batch > 0, height > 0, width > 0 else {
             throw WinogradError(description: "Winograd conv: empty shape \(batch)x\(height)x\(width)")
         }
@@ -90,23 +90,21 @@ public final class WinogradConv3x3: @unchecked Sendable {
         let kParts = chunks >= threads ? 1 : min(outChannels, (threads + chunks - 1) / chunks)
         let items = chunks * kParts
         let workers = max(1, min(items, threads))
-        let ws = workspace ?? WinogradWorkspace()
+        let ws = workspace ?? ScratchBuffer()
         let perWorker = 36 * (inChannels + outChannels) * chunkTiles + 12 * (4 * chunkTiles + 2)
-        let scratch = ws.buffer(count: perWorker * workers)
+        let scratch = ws.pointer(count: perWorker * workers)
         let next = ChunkCounter()
         let src = input.baseAddress!, dst = output.baseAddress!, res = residual?.baseAddress
-        BLASThreads.singleThreaded(when: workers > 1) {
-            Parallel.forEach(workers) { w in
-                let mine = scratch + w * perWorker
-                let v = mine, m = mine + 36 * inChannels * chunkTiles, rows = m + 36 * outChannels * chunkTiles
-                while let item = next.take(below: items) {
-                    let chunk = item / kParts, part = item % kParts
-                    let t0 = chunk * chunkTiles, t1 = min(g.tilesTotal, t0 + chunkTiles)
-                    let ks = (outChannels * part / kParts)..<(outChannels * (part + 1) / kParts)
-                    transformInputs(src, g, tiles: t0..<t1, v: v, rowScratch: rows)
-                    multiply(v: v, m: m, tiles: t1 - t0, outputs: ks)
-                    transformOutputs(m: m, g, tiles: t0..<t1, outputs: ks, residual: res, output: dst)
-                }
+        Parallel.forEach(workers) { w in
+            let mine = scratch + w * perWorker
+            let v = mine, m = mine + 36 * inChannels * chunkTiles, rows = m + 36 * outChannels * chunkTiles
+            while let item = next.take(below: items) {
+                let chunk = item / kParts, part = item % kParts
+                let t0 = chunk * chunkTiles, t1 = min(g.tilesTotal, t0 + chunkTiles)
+                let ks = (outChannels * part / kParts)..<(outChannels * (part + 1) / kParts)
+                transformInputs(src, g, tiles: t0..<t1, v: v, rowScratch: rows)
+                multiply(v: v, m: m, tiles: t1 - t0, outputs: ks)
+                transformOutputs(m: m, g, tiles: t0..<t1, outputs: ks, residual: res, output: dst)
             }
         }
     }
@@ -273,52 +271,15 @@ final class ChunkCounter: @unchecked Sendable {
     }
 }
 
-/// OpenBLAS always runs single-threaded (`BLASCore` pins it at first use); every parallel
-/// product is split over our own compute threads. So a result never depends on what other
-/// callers do at the same time (OpenBLAS's thread count is process-global, and its threaded
-/// sgemm may sum in another order), and OpenBLAS's idle workers never spin against ours.
-public enum BLASThreads {
-    /// Runs `body`; kept for the call sites that mark where our threads call sgemm themselves.
-    @inline(__always)
-    public static func singleThreaded<T>(when: Bool = true, _ body: () throws -> T) rethrows -> T {
-        try body()
-    }
-}
-
 /// c[m, n] = a[m, k] b[k, n] (+ c when `accumulate`), row-major, with the rows of `a` and `c`
 /// split over the compute threads, each running a single-threaded sgemm.
 public func splitRowsSGEMM(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                            c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
     guard m > 0, n > 0, k > 0 else { return }
     let parts = max(1, min(ComputeThreads.count, m / 16))
-    BLASThreads.singleThreaded(when: parts > 1) {
-        Parallel.forEach(parts) { p in
-            let lo = m * p / parts, hi = m * (p + 1) / parts
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(hi - lo), Int32(n), Int32(k), 1,
-                        a + lo * lda, Int32(lda), b, Int32(ldb), accumulate ? 1 : 0, c + lo * ldc, Int32(ldc))
-        }
-    }
-}
-
-/// Reusable scratch memory for Winograd calls: grown on demand, never shrunk. One per caller
-/// thread (a workspace must not be shared by two concurrent calls).
-public final class WinogradWorkspace: @unchecked Sendable {
-    private var storage: UnsafeMutablePointer<Float>?
-    private var capacity = 0
-
-    public init() {}
-
-    deinit { storage?.deallocate() }
-
-    /// Bytes currently held.
-    public var bytes: Int { capacity * MemoryLayout<Float>.size }
-
-    func buffer(count: Int) -> UnsafeMutablePointer<Float> {
-        if capacity < count {
-            storage?.deallocate()
-            storage = .allocate(capacity: count)
-            capacity = count
-        }
-        return storage!
+    Parallel.forEach(parts) { p in
+        let lo = m * p / parts, hi = m * (p + 1) / parts
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(hi - lo), Int32(n), Int32(k), 1,
+                    a + lo * lda, Int32(lda), b, Int32(ldb), accumulate ? 1 : 0, c + lo * ldc, Int32(ldc))
     }
 }

@@ -32,8 +32,8 @@ struct PixelDecoder: @unchecked Sendable {
 
     /// The three activation buffers and the Winograd scratch of one call, kept between calls.
     final class Scratch: @unchecked Sendable {
-        let x = GrowableBuffer(), a = GrowableBuffer(), h = GrowableBuffer()
-        let winograd = WinogradWorkspace()
+        let x = ScratchBuffer(), a = ScratchBuffer(), h = ScratchBuffer()
+        let winograd = ScratchBuffer()
     }
 
     let hidden: Int
@@ -87,11 +87,6 @@ struct PixelDecoder: @unchecked Sendable {
     /// reused through the whole network (upsampling is fused into the convs that follow it), and
     /// kept for the next call (`scratch`: one set per concurrent caller).
     func decode(_ z: UnsafePointer<Float>, grid g: Int, into out: UnsafeMutablePointer<Float>) throws {
-        // Every sgemm below runs on our threads, OpenBLAS single-threaded (its workers sleep).
-        try BLASThreads.singleThreaded { try decodeOwnThreads(z, grid: g, into: out) }
-    }
-
-    private func decodeOwnThreads(_ z: UnsafePointer<Float>, grid g: Int, into out: UnsafeMutablePointer<Float>) throws {
         try scratch.with { s in try decodeOwnThreads(z, grid: g, into: out, scratch: s) }
     }
 
@@ -133,7 +128,7 @@ struct PixelDecoder: @unchecked Sendable {
 
     /// x <- block(x); `a`, `h` are scratch buffers of the same capacity.
     private func run(_ b: ResBlock, x: UnsafeMutablePointer<Float>, a: UnsafeMutablePointer<Float>,
-                     h: UnsafeMutablePointer<Float>, side: Int, workspace ws: WinogradWorkspace) throws {
+                     h: UnsafeMutablePointer<Float>, side: Int, workspace ws: ScratchBuffer) throws {
         let s = side * side
         let inCount = b.input * s, outCount = b.output * s
         try normSiLU(x, into: a, channels: b.input, spatial: s, weight: b.norm1w, bias: b.norm1b)

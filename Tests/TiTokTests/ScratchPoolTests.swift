@@ -36,8 +36,8 @@ struct ScratchPoolTests {
         #expect(pool.idleCount <= 2)
     }
 
-    @Test func growableBufferGrowsAndKeepsItsCapacity() {
-        let b = GrowableBuffer()
+    @Test func scratchBufferGrowsAndKeepsItsCapacity() {
+        let b = ScratchBuffer()
         let p = b.pointer(count: 10)
         #expect(b.capacity == 10)
         #expect(b.pointer(count: 5) == p)

@@ -130,7 +130,7 @@ final class WinogradTests: XCTestCase {
             }
             XCTAssertEqual(conv.usesWinograd, side >= Conv3x3Fused.winogradMinimumSide)
             var out = residual
-            let ws = WinogradWorkspace()
+            let ws = ScratchBuffer()
             try x.withUnsafeBufferPointer { xb in
                 try out.withUnsafeMutableBufferPointer { ob in
                     try conv.apply(input: xb, batch: batch, height: side, width: side, upsample2x: upsample,
@@ -154,11 +154,8 @@ final class WinogradTests: XCTestCase {
             a.withUnsafeBufferPointer { ab in
                 b.withUnsafeBufferPointer { bb in
                     c.withUnsafeMutableBufferPointer { cb in
-                        // Nested inside another single-threaded region: must still work and restore.
-                        BLASThreads.singleThreaded {
-                            splitRowsSGEMM(m: m, n: n, k: k, a: ab.baseAddress!, lda: k, b: bb.baseAddress!, ldb: n,
-                                           c: cb.baseAddress!, ldc: n, accumulate: accumulate)
-                        }
+                        splitRowsSGEMM(m: m, n: n, k: k, a: ab.baseAddress!, lda: k, b: bb.baseAddress!, ldb: n,
+                                       c: cb.baseAddress!, ldc: n, accumulate: accumulate)
                     }
                 }
             }
