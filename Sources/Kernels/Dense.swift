@@ -52,7 +52,7 @@ public enum Dense {
     }
 
     /// c[m, n] = alpha * op(a) * op(b) + beta * c with explicit leading dimensions. Large products
-    /// are split by rows over the compute threads unless `parallel` is false (callers already
+    /// are split by columns over the compute threads unless `parallel` is false (callers already
     /// running one product per thread).
     public static func gemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,
                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
@@ -63,15 +63,18 @@ public enum Dense {
             for r in 0..<m { for j in 0..<n { c[r * ldc + j] *= beta } }
             return
         }
-        // Large products: row blocks of c on our threads (OpenBLAS is single-threaded).
-        let parts = parallel ? min(ComputeThreads.count, m / 16) : 1
+        // Large products: column blocks of c on our threads (OpenBLAS is single-threaded). Block
+        // edges sit on multiples of 16 columns, the sgemm kernels' unroll, so every element is
+        // summed exactly as one whole-matrix call sums it (row blocks would change the tails).
+        let parts = parallel ? min(ComputeThreads.count, n / 64) : 1
         if parts > 1, m * n * k >= 1 << 21 {
             Parallel.forEach(parts) { p in
-                let lo = m * p / parts, hi = m * (p + 1) / parts
-                let aBlock = transA ? a + lo : a + lo * lda
+                let lo = (n * p / parts) & ~15, hi = p == parts - 1 ? n : (n * (p + 1) / parts) & ~15
+                guard lo < hi else { return }
+                let bBlock = transB ? b + lo * ldb : b + lo
                 cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                            Int32(hi - lo), Int32(n), Int32(k), alpha, aBlock, Int32(lda), b, Int32(ldb), beta,
-                            c + lo * ldc, Int32(ldc))
+                            Int32(m), Int32(hi - lo), Int32(k), alpha, a, Int32(lda), bBlock, Int32(ldb), beta,
+                            c + lo, Int32(ldc))
             }
             return
         }

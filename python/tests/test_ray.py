@@ -87,9 +87,13 @@ def test_rows_equal_zoo_tokenize(local_cluster, dataset, model_paths, tmp_path, 
 
 def test_vae_latents_equal_zoo_tokenize(local_cluster, dataset, model_paths, tmp_path):
     expected = tmp_path / "zoo.jsonl"
-    zoo_tokenize(dataset, model_paths["vae"], expected, "--batch", "2")
+    # Batches of one on both sides: Ray batches rows before the unreadable file is dropped, zoo
+    # after, so with larger batches an image can share its batch with different neighbours, and
+    # an sgemm over a different number of rows may round its float latents differently (by an
+    # ulp; the tokens of the legacy tests above stay identical). Same batches: bit-identical.
+    zoo_tokenize(dataset, model_paths["vae"], expected, "--batch", "1")
     out = tmp_path / "ray.jsonl"
-    titok_ray.tokenize(str(dataset), str(model_paths["vae"]), str(out), batch_size=2, concurrency=1)
+    titok_ray.tokenize(str(dataset), str(model_paths["vae"]), str(out), batch_size=1, concurrency=1)
     got, want = titok_ray.read_rows(str(out)), titok_ray.read_rows(str(expected))
     assert [r["path"] for r in got] == [r["path"] for r in want]
     for g, w in zip(got, want):
