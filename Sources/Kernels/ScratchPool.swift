@@ -39,9 +39,6 @@ public final class ScratchBuffer: @unchecked Sendable {
     public init() {}
     deinit { storage?.deallocate() }
 
-    /// Bytes currently held.
-    public var bytes: Int { capacity * MemoryLayout<Float>.size }
-
     /// At least `count` floats (contents undefined after growing).
     public func pointer(count: Int) -> UnsafeMutablePointer<Float> {
         if capacity < count || storage == nil {
