@@ -27,7 +27,9 @@ let package = Package(
         // The single-file weight format: reader (mmap), writer, validation, safetensors import.
         .target(name: "WeightFormat", dependencies: ["CZlib"]),
         // Numeric kernels: GEMM (OpenBLAS), norms, activations, attention, convolutions.
-        .target(name: "Kernels", dependencies: ["CBLAS"], swiftSettings: optimize),
+        // Hand-vectorised C kernels (AVX-512 matrix product, pointwise activations), chosen at run time.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
+        .target(name: "Kernels", dependencies: ["CBLAS", "CKernels"], swiftSettings: optimize),
         // Image files in and out: PNG (libpng), JPEG (libjpeg-turbo), resizing and cropping.
         .target(name: "ImageIO", dependencies: ["CPNG", "CTurboJPEG"]),
         // Registry, model-family plugin protocol, model discovery, shared runtime types.

@@ -1,4 +1,5 @@
 import CBLAS
+import CKernels
 
 /// Matrix products on OpenBLAS. Every pointer argument is row-major and sized by the caller;
 /// callers check sizes once at their entry.
@@ -31,6 +32,36 @@ public enum Dense {
         guard k > 0 else { return }
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1,
                     x, Int32(ldx ?? k), w, Int32(k), beta, y, Int32(ldy))
+    }
+
+    /// `linear` with a packed weight: the AVX-512 kernel on the pre-packed panels where enabled
+    /// (`VectorGEMM`), otherwise OpenBLAS on the original weight.
+    public static func linear(_ x: UnsafePointer<Float>, rows m: Int, weight: PackedLinearWeight, bias: UnsafePointer<Float>?,
+                              into y: UnsafeMutablePointer<Float>, accumulate: Bool = false, ldx: Int? = nil, ldy: Int? = nil) {
+        let n = weight.outFeatures, k = weight.inFeatures
+        guard VectorGEMM.isEnabled, m > 0, n > 0, k > 0 else {
+            linear(x, rows: m, inFeatures: k, weight: weight.weight, bias: bias, outFeatures: n, into: y,
+                   accumulate: accumulate, ldx: ldx, ldy: ldy)
+            return
+        }
+        let ldx = ldx ?? k, ldy = ldy ?? n
+        let panels = weight.panels()
+        let width = VectorGEMM.panelColumns, panelCount = (n + width - 1) / width
+        // Panels split over the threads: each weight value is read by one thread only.
+        let parts = min(ComputeThreads.count, panelCount, max(1, m * n * k >> 20))
+        Parallel.forEach(parts) { part in
+            let p0 = panelCount * part / parts, p1 = panelCount * (part + 1) / parts
+            let j0 = p0 * width, j1 = min(n, p1 * width)
+            guard j0 < j1 else { return }
+            if let b = bias {
+                for r in 0..<m {
+                    let row = y + r * ldy
+                    if accumulate { for j in j0..<j1 { row[j] += b[j] } } else { for j in j0..<j1 { row[j] = b[j] } }
+                }
+            }
+            ck_gemm_rows_by_columns(0, Int32(m), Int32(j1 - j0), Int32(k), x, ldx, panels + p0 * k * width, width,
+                                    k * width, y + j0, ldy, 0, (accumulate || bias != nil) ? 1 : 0)
+        }
     }
 
     /// Output columns `columns` of `linear` (rows `columns` of the weight).

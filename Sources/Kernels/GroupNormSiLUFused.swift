@@ -1,3 +1,5 @@
+import CKernels
+
 /// GroupNorm followed by SiLU in one pass over the data (the statistics take two more reads):
 /// y = silu((x - mean_g) / sqrt(var_g + eps) * gamma_c + beta_c), silu(v) = v * sigmoid(v).
 /// Layout [batch, channels, spatial] row-major; groups are contiguous runs of channels.
@@ -81,21 +83,10 @@ public enum GroupNormSiLUFused {
         return s
     }
 
-    /// dst[i] = silu(src[i] * scale + shift).
+    /// dst[i] = silu(src[i] * scale + shift) (the C kernel, vectorised for this CPU).
     @inline(__always)
     static func scaleShiftSiLU(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, scale: Float, shift: Float) {
-        var i = 0
-        let s = SIMD8<Float>(repeating: scale), t = SIMD8<Float>(repeating: shift)
-        while i + 8 <= count {
-            let v = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self) * s + t
-            UnsafeMutableRawPointer(dst + i).storeBytes(of: VectorExp.silu(v), as: SIMD8<Float>.self)
-            i += 8
-        }
-        while i < count {
-            let v = src[i] * scale + shift
-            dst[i] = v / (1 + VectorExp.exp(SIMD8<Float>(repeating: -v))[0])
-            i += 1
-        }
+        ck_scale_shift_silu(src, dst, count, scale, shift)
     }
 }
 

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Activations on eight floats at a time, for the hot loops: exact-form GELU through a rational
 /// erf approximation (within 1e-6 of erf everywhere, float32 evaluation), and a row softmax on VectorExp.
 public enum VectorActivations {
@@ -31,16 +33,7 @@ public enum VectorActivations {
         let chunk = 1 << 14
         Parallel.forEach((count + chunk - 1) / chunk) { c in
             let lo = c * chunk, hi = min(count, lo + chunk)
-            var i = lo
-            while i + 8 <= hi {
-                let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(x + i).storeBytes(of: gelu(v), as: SIMD8<Float>.self)
-                i += 8
-            }
-            while i < hi {
-                x[i] = gelu(SIMD8<Float>(repeating: x[i]))[0]
-                i += 1
-            }
+            ck_gelu(x + lo, hi - lo)  // the same arithmetic as `gelu(_:)`, vectorised for this CPU
         }
     }
 

@@ -1,4 +1,5 @@
 import CBLAS
+import CKernels
 import Dispatch
 import Synchronization
 
@@ -51,7 +52,11 @@ public final class WinogradConv3x3: @unchecked Sendable {
     /// Tiles per chunk by default: enough columns for an efficient sgemm, few enough that the
     /// transformed tiles and products (36 (C + K) floats per tile) stay in cache between the
     /// transforms and the sgemms. Measured on Zen 3/4: 32 tiles for 128-256 channels, 64 for 512.
-    public func defaultChunkTiles() -> Int { max(32, min(inChannels, outChannels) / 8) }
+    /// With the AVX-512 kernel, multiples of its 48-column panels.
+    public func defaultChunkTiles() -> Int {
+        if VectorGEMM.isEnabled { return min(inChannels, outChannels) >= 512 ? 96 : 48 }
+        return max(32, min(inChannels, outChannels) / 8)
+    }
 
     /// Convolves `input` [batch, C, h, w] into `output` [batch, K, height, width]: (h, w) equals
     /// (height, width), or half of it when `upsample2x` (nearest-neighbour 2x upsampling fused into
@@ -131,18 +136,7 @@ public final class WinogradConv3x3: @unchecked Sendable {
             for c in 0..<C {
                 let plane = input + (b * C + c) * g.inH * g.inW
                 for j in 0..<6 { g.fetchRow(plane, y: ty * 4 - 1 + j, firstColumn: tx0 * 4 - 1, count: n, into: raw + j * n) }
-                WinogradF43.inputRows(raw, rowT, n: n)
-                let vBase = v + c * count + local
-                let tiles = tx1 - tx0
-                var t = 0
-                while t + 8 <= tiles {
-                    WinogradF43.inputColumns8(rowT, n: n, x0: t * 4, vBase + t, pointStride: pointStride)
-                    t += 8
-                }
-                while t < tiles {
-                    WinogradF43.inputColumns(rowT, n: n, x0: t * 4, vBase + t, pointStride: pointStride)
-                    t += 1
-                }
+                ck_winograd_input_tiles(raw, rowT, Int32(tx1 - tx0), v + c * count + local, pointStride)
             }
         }
     }
@@ -151,6 +145,14 @@ public final class WinogradConv3x3: @unchecked Sendable {
     private func multiply(v: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>, tiles: Int, outputs: Range<Int>) {
         let K = outChannels, C = inChannels, k0 = outputs.lowerBound
         u.withUnsafeBufferPointer { ub in
+            if VectorGEMM.isEnabled {
+                for p in 0..<36 {
+                    VectorGEMM.multiply(rows: 0..<outputs.count, n: tiles, k: C, a: ub.baseAddress! + (p * K + k0) * C, lda: C,
+                                        b: v + p * C * tiles, ldb: tiles, c: m + (p * K + k0) * tiles, ldc: tiles,
+                                        accumulate: false)
+                }
+                return
+            }
             for p in 0..<36 {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outputs.count), Int32(tiles), Int32(C),
                             1, ub.baseAddress! + (p * K + k0) * C, Int32(C), v + p * C * tiles, Int32(tiles),
@@ -166,47 +168,13 @@ public final class WinogradConv3x3: @unchecked Sendable {
         let count = tiles.count
         let pointStride = K * count
         let H = g.height, W = g.width
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: 16 * 8) { yBuffer in
-            let yt = yBuffer.baseAddress!
-            g.forEachSegment(tiles) { b, ty, tx0, tx1, local in
-                let y0 = ty * 4
-                let rowsHere = min(4, H - y0)
-                for k in outputs {
-                    let b0: Float = bias?[k] ?? 0
-                    let planeOffset = (b * K + k) * H * W
-                    let out = output + planeOffset
-                    let res = residual.map { $0 + planeOffset }
-                    let mBase = m + k * count + local
-                    var t0 = 0
-                    // Eight whole tiles at a time (lanes = tiles), then one by one.
-                    while t0 + 8 <= tx1 - tx0, (tx0 + t0 + 8) * 4 <= W {
-                        WinogradF43.outputTiles8(mBase + t0, pointStride: pointStride, yt)
-                        let xBase = (tx0 + t0) * 4
-                        for i in 0..<rowsHere {
-                            let o = (y0 + i) * W + xBase
-                            let yi = yt + i * 32
-                            if let res {
-                                for l in 0..<8 { for j in 0..<4 { out[o + 4 * l + j] = yi[j * 8 + l] + b0 + res[o + 4 * l + j] } }
-                            } else {
-                                for l in 0..<8 { for j in 0..<4 { out[o + 4 * l + j] = yi[j * 8 + l] + b0 } }
-                            }
-                        }
-                        t0 += 8
-                    }
-                    for t in t0..<(tx1 - tx0) {
-                        WinogradF43.outputTile(mBase + t, pointStride: pointStride, yt)
-                        let x0 = (tx0 + t) * 4
-                        let colsHere = min(4, W - x0)
-                        for i in 0..<rowsHere {
-                            let o = (y0 + i) * W + x0
-                            if let res {
-                                for j in 0..<colsHere { out[o + j] = yt[i * 4 + j] + b0 + res[o + j] }
-                            } else {
-                                for j in 0..<colsHere { out[o + j] = yt[i * 4 + j] + b0 }
-                            }
-                        }
-                    }
-                }
+        g.forEachSegment(tiles) { b, ty, tx0, tx1, local in
+            let y0 = ty * 4, x0 = tx0 * 4
+            let rowsHere = Int32(min(4, H - y0)), cols = Int32(min(4 * (tx1 - tx0), W - x0))
+            for k in outputs {
+                let at = (b * K + k) * H * W + y0 * W + x0
+                ck_winograd_output_tiles(m + k * count + local, pointStride, Int32(tx1 - tx0), rowsHere, cols,
+                                         bias?[k] ?? 0, residual.map { $0 + at }, output + at, W)
             }
         }
     }

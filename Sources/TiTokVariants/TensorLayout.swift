@@ -1,3 +1,4 @@
+import Kernels
 import ModelZoo
 import WeightFormat
 
@@ -110,5 +111,17 @@ struct CheckedWeights {
             throw ZooError.incompatibleWeights("tensor '\(name)' is not part of this architecture")
         }
         return try tensors.checkedFloat32(name, shape: shape)
+    }
+
+    /// A Linear weight [out, in] for `Dense.linear(_:rows:weight:...)`; its file pages are given
+    /// back once the packed copy exists (raw f32 files), so it is not resident twice.
+    func linear(_ name: String) throws -> PackedLinearWeight {
+        let t = try self(name)
+        var release: (@Sendable () -> Void)? = nil
+        if let file = tensors as? WeightFile {
+            release = { @Sendable in file.releaseResidentPages(of: t) }
+        }
+        return PackedLinearWeight(weight: t.baseAddress, outFeatures: t.shape[0], inFeatures: t.shape[1], owner: t.owner,
+                                  releaseSource: release)
     }
 }

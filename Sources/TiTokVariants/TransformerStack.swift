@@ -4,15 +4,16 @@ import WeightFormat
 
 /// One pre-norm residual block: x += MHA(LN1(x)); x += MLP(LN2(x)) with exact GELU.
 struct TransformerLayer: @unchecked Sendable {
-    let ln1w, ln1b, inW, inB, outW, outB, ln2w, ln2b, fcW, fcB, projW, projB: Float32Tensor
+    let ln1w, ln1b, inB, outB, ln2w, ln2b, fcB, projB: Float32Tensor
+    let inW, outW, fcW, projW: PackedLinearWeight
 
     init(_ w: CheckedWeights, prefix p: String) throws {
         ln1w = try w("\(p).ln_1.weight"); ln1b = try w("\(p).ln_1.bias")
-        inW = try w("\(p).attn.in_proj_weight"); inB = try w("\(p).attn.in_proj_bias")
-        outW = try w("\(p).attn.out_proj.weight"); outB = try w("\(p).attn.out_proj.bias")
+        inW = try w.linear("\(p).attn.in_proj_weight"); inB = try w("\(p).attn.in_proj_bias")
+        outW = try w.linear("\(p).attn.out_proj.weight"); outB = try w("\(p).attn.out_proj.bias")
         ln2w = try w("\(p).ln_2.weight"); ln2b = try w("\(p).ln_2.bias")
-        fcW = try w("\(p).mlp.c_fc.weight"); fcB = try w("\(p).mlp.c_fc.bias")
-        projW = try w("\(p).mlp.c_proj.weight"); projB = try w("\(p).mlp.c_proj.bias")
+        fcW = try w.linear("\(p).mlp.c_fc.weight"); fcB = try w("\(p).mlp.c_fc.bias")
+        projW = try w.linear("\(p).mlp.c_proj.weight"); projB = try w("\(p).mlp.c_proj.bias")
     }
 }
 
@@ -44,8 +45,7 @@ struct TransformerStack: @unchecked Sendable {
             let trimmed = index == layers.count - 1 ? keepLast : nil
             LayerNorm.apply(x, rows: rows, width: w, weight: L.ln1w.baseAddress, bias: L.ln1b.baseAddress,
                             eps: Self.layerNormEps, into: h)
-            Dense.linear(h, rows: rows, inFeatures: w, weight: L.inW.baseAddress, bias: L.inB.baseAddress,
-                         outFeatures: 3 * w, into: qkv)
+            Dense.linear(h, rows: rows, weight: L.inW, bias: L.inB.baseAddress, into: qkv)
             Attention.selfAttention(qkv: qkv, batch: batch, tokens: t, width: w, heads: heads, into: attn, queryRows: trimmed)
             let q = trimmed ?? t
             if let n = trimmed {
@@ -53,15 +53,12 @@ struct TransformerStack: @unchecked Sendable {
                 for b in 0..<batch { memmove(x + b * n * w, x + (b * t + t - n) * w, n * w * 4) }
             }
             let live = batch * q
-            Dense.linear(attn, rows: live, inFeatures: w, weight: L.outW.baseAddress, bias: L.outB.baseAddress,
-                         outFeatures: w, into: x, accumulate: true)
+            Dense.linear(attn, rows: live, weight: L.outW, bias: L.outB.baseAddress, into: x, accumulate: true)
             LayerNorm.apply(x, rows: live, width: w, weight: L.ln2w.baseAddress, bias: L.ln2b.baseAddress,
                             eps: Self.layerNormEps, into: h)
-            Dense.linear(h, rows: live, inFeatures: w, weight: L.fcW.baseAddress, bias: L.fcB.baseAddress,
-                         outFeatures: 4 * w, into: mlp)
+            Dense.linear(h, rows: live, weight: L.fcW, bias: L.fcB.baseAddress, into: mlp)
             Activations.gelu(mlp, count: live * 4 * w)
-            Dense.linear(mlp, rows: live, inFeatures: 4 * w, weight: L.projW.baseAddress, bias: L.projB.baseAddress,
-                         outFeatures: w, into: x, accumulate: true)
+            Dense.linear(mlp, rows: live, weight: L.projW, bias: L.projB.baseAddress, into: x, accumulate: true)
         }
         if layers.isEmpty, let n = keepLast {
             for b in 0..<batch { memmove(x + b * n * w, x + (b * t + t - n) * w, n * w * 4) }

@@ -31,6 +31,19 @@ final class FileBytes: @unchecked Sendable {
         mapped = true
     }
 
+    /// Drops the resident pages wholly inside `range` (a part of `bytes`) from this process's
+    /// memory: a later read faults them back in from the page cache or the file, unchanged.
+    /// Does nothing for heap copies (whose pages hold the only copy).
+    func releasePages(_ range: UnsafeRawBufferPointer) {
+        guard mapped, let base = bytes.baseAddress, let start = range.baseAddress, range.count > 0,
+              start >= base, start + range.count <= base + bytes.count else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let lo = (Int(bitPattern: start) + page - 1) / page * page
+        let hi = (Int(bitPattern: start) + range.count) / page * page
+        guard hi > lo, let p = UnsafeMutableRawPointer(bitPattern: lo) else { return }
+        _ = madvise(p, hi - lo, Int32(MADV_DONTNEED))
+    }
+
     /// Copies `source` into 64-byte-aligned memory (so raw f32 tensors can be used in place).
     init(copying source: UnsafeRawBufferPointer) {
         let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(source.count, 1), alignment: 64)

@@ -51,6 +51,14 @@ public final class WeightFile: TensorProvider, @unchecked Sendable {
 
     public var tensorNames: [String] { entries.map(\.name).sorted() }
 
+    /// Gives back the resident memory-mapped pages under `tensor` when it points into this
+    /// file's map (raw f32 used in place) and will not be read for a while; reading it again
+    /// later is still valid (the pages come back from the file). No effect on other tensors.
+    public func releaseResidentPages(of tensor: Float32Tensor) {
+        guard tensor.owner === self else { return }
+        storage.releasePages(UnsafeRawBufferPointer(tensor.buffer))
+    }
+
     public func shape(of name: String) -> [Int]? { entry(named: name)?.shape }
 
     /// The table entry of `name`, or nil.

@@ -1,0 +1,155 @@
+/* Float32 matrix product with an AVX-512 register-tiled micro-kernel (8 rows x 48 columns:
+   24 accumulators). The row operand is read in place and broadcast; the column operand is
+   read 16 floats at a time, from panels packed by ck_pack_columns or a plain row-major
+   matrix. See ckernels.h for the contract. */
+#include "ckernels.h"
+
+#include <immintrin.h>
+#include <stdint.h>
+#include <string.h>
+
+#ifndef KBLOCK
+#define KBLOCK 256
+#endif
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+
+int ck_avx512_usable(void) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    if (!(c & (1u << 27))) return 0; /* OSXSAVE */
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    /* XMM, YMM, opmask, ZMM_Hi256 and Hi16_ZMM state enabled by the OS. */
+    if ((lo & 0xe6) != 0xe6) return 0;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    return (b & (1u << 16)) ? 1 : 0; /* AVX512F */
+}
+#else
+int ck_avx512_usable(void) { return 0; }
+#endif
+
+size_t ck_packed_columns_count(int m, int k) {
+    size_t panels = ((size_t)m + CK_PANEL_COLS - 1) / CK_PANEL_COLS;
+    return panels * (size_t)k * CK_PANEL_COLS;
+}
+
+void ck_pack_columns(int m, int k, const float *x, ptrdiff_t ldx, float *dst) {
+    int panels = (m + CK_PANEL_COLS - 1) / CK_PANEL_COLS;
+    for (int p = 0; p < panels; p++) {
+        float *panel = dst + (size_t)p * k * CK_PANEL_COLS;
+        int j0 = p * CK_PANEL_COLS, width = m - j0 < CK_PANEL_COLS ? m - j0 : CK_PANEL_COLS;
+        if (width < CK_PANEL_COLS) memset(panel, 0, sizeof(float) * (size_t)k * CK_PANEL_COLS);
+        /* Blocks of 8 k by all columns: reads stay within a few rows of x, writes sequential. */
+        for (int k0 = 0; k0 < k; k0 += 8) {
+            int k1 = k0 + 8 < k ? k0 + 8 : k;
+            for (int j = 0; j < width; j++) {
+                const float *src = x + (size_t)(j0 + j) * ldx;
+                for (int kk = k0; kk < k1; kk++) panel[(size_t)kk * CK_PANEL_COLS + j] = src[kk];
+            }
+        }
+    }
+}
+
+#if defined(__x86_64__)
+
+#define TARGET __attribute__((target("avx512f,fma,avx2")))
+
+/* One micro-tile: MR rows (1..8) by NV vectors of 16 columns (1..3), over kc values of k.
+   Constant MR and NV after inlining, so the accumulators live in registers. */
+static inline __attribute__((always_inline)) TARGET void tile(
+    const int MR, const int NV, int kc, const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb,
+    __mmask16 lastMask, float *c, ptrdiff_t ldc, int transposed, int accumulate) {
+    __m512 acc[8][3];
+    for (int r = 0; r < MR; r++)
+        for (int v = 0; v < NV; v++) acc[r][v] = _mm512_setzero_ps();
+    const float *ar[8];
+    for (int r = 0; r < MR; r++) ar[r] = a + r * lda;
+    for (int kk = 0; kk < kc; kk++) {
+        __m512 bv[3];
+        for (int v = 0; v < NV; v++)
+            bv[v] = (v == NV - 1) ? _mm512_maskz_loadu_ps(lastMask, b + 16 * v) : _mm512_loadu_ps(b + 16 * v);
+        for (int r = 0; r < MR; r++) {
+            __m512 av = _mm512_set1_ps(ar[r][kk]);
+            for (int v = 0; v < NV; v++) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
+        }
+        b += ldb;
+    }
+    if (!transposed) {
+        for (int r = 0; r < MR; r++) {
+            float *row = c + r * ldc;
+            for (int v = 0; v < NV; v++) {
+                __mmask16 mk = (v == NV - 1) ? lastMask : (__mmask16)0xffff;
+                __m512 x = acc[r][v];
+                if (accumulate) x = _mm512_add_ps(_mm512_maskz_loadu_ps(mk, row + 16 * v), x);
+                _mm512_mask_storeu_ps(row + 16 * v, mk, x);
+            }
+        }
+    } else {
+        float t[8][48] __attribute__((aligned(64)));
+        for (int r = 0; r < MR; r++)
+            for (int v = 0; v < NV; v++) _mm512_store_ps(&t[r][16 * v], acc[r][v]);
+        int cols = 16 * (NV - 1) + __builtin_popcount((unsigned)lastMask);
+        for (int j = 0; j < cols; j++) {
+            float *dst = c + j * ldc;
+            if (accumulate) { for (int r = 0; r < MR; r++) dst[r] += t[r][j]; }
+            else { for (int r = 0; r < MR; r++) dst[r] = t[r][j]; }
+        }
+    }
+}
+
+#define TILE_CASE(MR, NV) \
+    case (MR - 1) * 3 + (NV - 1): tile(MR, NV, kc, a, lda, b, ldb, lastMask, c, ldc, transposed, accumulate); break;
+
+static TARGET void tile_dispatch(int mr, int nv, int kc, const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb,
+                                 __mmask16 lastMask, float *c, ptrdiff_t ldc, int transposed, int accumulate) {
+    switch ((mr - 1) * 3 + (nv - 1)) {
+        TILE_CASE(1, 1) TILE_CASE(1, 2) TILE_CASE(1, 3)
+        TILE_CASE(2, 1) TILE_CASE(2, 2) TILE_CASE(2, 3)
+        TILE_CASE(3, 1) TILE_CASE(3, 2) TILE_CASE(3, 3)
+        TILE_CASE(4, 1) TILE_CASE(4, 2) TILE_CASE(4, 3)
+        TILE_CASE(5, 1) TILE_CASE(5, 2) TILE_CASE(5, 3)
+        TILE_CASE(6, 1) TILE_CASE(6, 2) TILE_CASE(6, 3)
+        TILE_CASE(7, 1) TILE_CASE(7, 2) TILE_CASE(7, 3)
+        TILE_CASE(8, 1) TILE_CASE(8, 2) TILE_CASE(8, 3)
+        default: break;
+    }
+}
+
+TARGET void ck_gemm_rows_by_columns(int row0, int row1, int n, int k,
+                                    const float *a, ptrdiff_t lda,
+                                    const float *b, ptrdiff_t ldb, ptrdiff_t panel_stride,
+                                    float *c, ptrdiff_t ldc, int transposed_out, int accumulate) {
+    if (row1 <= row0 || n <= 0) return;
+    int panels = (n + CK_PANEL_COLS - 1) / CK_PANEL_COLS;
+    for (int k0 = 0; k0 < k || (k == 0 && k0 == 0); k0 += KBLOCK) {
+        int kc = k - k0 < KBLOCK ? k - k0 : KBLOCK;
+        int acc = accumulate || k0 > 0;
+        /* Panels outer: one panel's kc x 48 block (48 KiB) stays in L1 while the rows stream by. */
+        for (int p = 0; p < panels; p++) {
+            int j0 = p * CK_PANEL_COLS;
+            int cols = n - j0 < CK_PANEL_COLS ? n - j0 : CK_PANEL_COLS;
+            int nv = (cols + 15) / 16;
+            int tail = cols - 16 * (nv - 1);
+            __mmask16 lastMask = (__mmask16)((1u << tail) - 1u);
+            const float *bblock = b + (size_t)p * panel_stride + (size_t)k0 * ldb;
+            for (int r0 = row0; r0 < row1; r0 += CK_TILE_ROWS) {
+                int mr = row1 - r0 < CK_TILE_ROWS ? row1 - r0 : CK_TILE_ROWS;
+                const float *ablock = a + (size_t)r0 * lda + k0;
+                float *cblock = transposed_out ? c + (size_t)j0 * ldc + r0 : c + (size_t)r0 * ldc + j0;
+                tile_dispatch(mr, nv, kc, ablock, lda, bblock, ldb, lastMask, cblock, ldc, transposed_out, acc);
+            }
+        }
+        if (k == 0) break;
+    }
+}
+
+#else
+void ck_gemm_rows_by_columns(int row0, int row1, int n, int k, const float *a, ptrdiff_t lda, const float *b,
+                             ptrdiff_t ldb, ptrdiff_t panel_stride, float *c, ptrdiff_t ldc, int transposed_out,
+                             int accumulate) {
+    (void)row0; (void)row1; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb; (void)panel_stride;
+    (void)c; (void)ldc; (void)transposed_out; (void)accumulate;
+}
+#endif

@@ -1,0 +1,65 @@
+/* Hand-vectorised float32 kernels for x86-64 CPUs with AVX-512, compiled for that instruction
+   set per function and used only after ck_avx512_usable() says the CPU and OS support it.
+   Every pointer is checked by the Swift caller; sizes are element counts. */
+#ifndef CKERNELS_H
+#define CKERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Rows of the broadcast operand per micro-tile, and columns of the vector operand per panel. */
+enum { CK_TILE_ROWS = 8, CK_PANEL_COLS = 48 };
+
+/* 1 when this CPU and OS run AVX-512F code (CPUID and XGETBV), else 0. */
+int ck_avx512_usable(void);
+
+/* Floats needed by ck_pack_columns for an m x k operand. */
+size_t ck_packed_columns_count(int m, int k);
+
+/* Packs rows 0..<m of x [m][ldx] (k used columns) as column panels for ck_gemm_rows_by_columns:
+   dst[p][kk][j] = x[(p * CK_PANEL_COLS + j) * ldx + kk], zero past row m. */
+void ck_pack_columns(int m, int k, const float *x, ptrdiff_t ldx, float *dst);
+
+/* out[r][j] = sum_kk a[r][kk] * b[kk][j] for rows r of `a` in [row0, row1) and columns j in [0, n):
+   `a` is row-major with row stride lda (unit stride along k), `b` has row stride ldb and each
+   panel of CK_PANEL_COLS columns starts panel_stride floats after the previous one (ldb =
+   CK_PANEL_COLS and panel_stride = k * CK_PANEL_COLS for ck_pack_columns' layout; panel_stride
+   = CK_PANEL_COLS for a plain row-major b).
+   With transposed_out 0 the result goes to c[r * ldc + j], else to c[j * ldc + r]; it is added
+   to what c holds when accumulate is 1, else stored. Each element is summed in k order in
+   blocks of 256, so results do not depend on m, n, the row range or the column position. */
+void ck_gemm_rows_by_columns(int row0, int row1, int n, int k,
+                             const float *a, ptrdiff_t lda,
+                             const float *b, ptrdiff_t ldb, ptrdiff_t panel_stride,
+                             float *c, ptrdiff_t ldc, int transposed_out, int accumulate);
+
+
+/* Pointwise activations, compiled for AVX-512, AVX2 and baseline x86-64 and picked by the
+   loader for this CPU (target_clones); the same float operations in the same order on every
+   path, so results do not depend on which one runs. */
+
+/* dst[i] = silu(src[i] * scale + shift), silu(v) = v / (1 + exp(-v)); src may equal dst. */
+void ck_scale_shift_silu(const float *src, float *dst, ptrdiff_t count, float scale, float shift);
+
+/* x[i] = x[i] (1 + erf(x[i] / sqrt 2)) / 2 in place (erf: rational approximation on [-4, 4]). */
+void ck_gelu(float *x, ptrdiff_t count);
+
+/* Winograd F(4x4, 3x3) transforms (same clones and rounding rules as the activations).
+   Input: six rows of n = 4 * tiles + 2 floats (stride n) covering `tiles` tiles side by side;
+   `scratch` holds 6 n floats. Writes V[p][tile] = (B^T d B)[p] at v[p * point_stride + tile]
+   for the 36 points p. */
+void ck_winograd_input_tiles(const float *rows, float *scratch, int tiles, float *v, ptrdiff_t point_stride);
+
+/* Output: for `tiles` tiles side by side, reads the 36 products m[p * point_stride + tile] and
+   writes Y = A^T M A + bias (+ residual) to out[i * ldo + 4 * tile + j] for i < rows_here
+   and 4 * tile + j < cols (cols <= 4 * tiles); residual has the layout of out or is NULL. */
+void ck_winograd_output_tiles(const float *m, ptrdiff_t point_stride, int tiles, int rows_here, int cols,
+                              float bias, const float *residual, float *out, ptrdiff_t ldo);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,72 @@
+/* Pointwise activations (see ckernels.h). Built with -ffp-contract=off so every clone rounds
+   exactly like the others and like the Swift SIMD8 code these replace. */
+#include "ckernels.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__linux__)
+#define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define CLONES
+#endif
+
+static inline float clampf(float x, float lo, float hi) {
+    float m = x < lo ? lo : x;
+    return m > hi ? hi : m;
+}
+
+/* Cephes-style expf: about 1 ulp on [-87, 88]; n = round(x log2 e) by the 1.5 * 2^23 trick. */
+static inline float expf_poly(float x) {
+    const float magic = 12582912.0f;
+    float xc = clampf(x, -87.3f, 88.3f);
+    float shifted = xc * 1.44269504f + magic;
+    float n = shifted - magic;
+    float r = xc - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    float p = 1.98756915e-4f;
+    p = p * r + 1.39819995e-3f;
+    p = p * r + 8.3334519e-3f;
+    p = p * r + 4.16657959e-2f;
+    p = p * r + 1.66666655e-1f;
+    p = p * r + 5.00000012e-1f;
+    float y = p * r * r + r + 1.0f;
+    int32_t sb, mb;
+    memcpy(&sb, &shifted, 4);
+    memcpy(&mb, &magic, 4);
+    int32_t e = (int32_t)((uint32_t)(sb - mb + 127) << 23);
+    float scale;
+    memcpy(&scale, &e, 4);
+    return y * scale;
+}
+
+CLONES void ck_scale_shift_silu(const float *src, float *dst, ptrdiff_t count, float scale, float shift) {
+    for (ptrdiff_t i = 0; i < count; i++) {
+        float v = src[i] * scale + shift;
+        dst[i] = v / (1.0f + expf_poly(-v));
+    }
+}
+
+static inline float erf_rational(float x) {
+    x = clampf(x, -4.0f, 4.0f);
+    float x2 = x * x;
+    float p = x2 * -2.72614225801306e-10f + 2.77068142495902e-08f;
+    p = x2 * p + -2.10102402082508e-06f;
+    p = x2 * p + -5.69250639462346e-05f;
+    p = x2 * p + -7.34990630326855e-04f;
+    p = x2 * p + -2.95459980854025e-03f;
+    p = x2 * p + -1.60960333262415e-02f;
+    p = x * p;
+    float q = x2 * -1.45660718464996e-05f + -2.13374055278905e-04f;
+    q = x2 * q + -1.68282697438203e-03f;
+    q = x2 * q + -7.37332916720468e-03f;
+    q = x2 * q + -1.42647390514189e-02f;
+    return p / q;
+}
+
+CLONES void ck_gelu(float *x, ptrdiff_t count) {
+    for (ptrdiff_t i = 0; i < count; i++) {
+        float v = x[i];
+        x[i] = 0.5f * v * (1.0f + erf_rational(v * 0.7071067811865476f));
+    }
+}

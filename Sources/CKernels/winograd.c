@@ -1,0 +1,129 @@
+/* Winograd F(4x4, 3x3) tile transforms (see ckernels.h): the arithmetic of B^T d B and A^T m A
+   in the same order as the Swift reference in Kernels/WinogradTransforms.swift, vectorised over
+   tiles by the compiler for each clone. */
+#include "ckernels.h"
+
+#if defined(__x86_64__) && defined(__linux__)
+#define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define CLONES
+#endif
+
+CLONES void ck_winograd_input_tiles(const float *restrict rows, float *restrict scratch, int tiles, float *restrict v,
+                                    ptrdiff_t point_stride) {
+    const int n = 4 * tiles + 2;
+    const float *r0 = rows, *r1 = rows + n, *r2 = rows + 2 * n, *r3 = rows + 3 * n, *r4 = rows + 4 * n, *r5 = rows + 5 * n;
+    float *t0 = scratch, *t1 = scratch + n, *t2 = scratch + 2 * n, *t3 = scratch + 3 * n, *t4 = scratch + 4 * n,
+          *t5 = scratch + 5 * n;
+    /* Rows: t = B^T d down the six rows, every column at once. */
+    for (int x = 0; x < n; x++) {
+        float a0 = r0[x], a1 = r1[x], a2 = r2[x], a3 = r3[x], a4 = r4[x], a5 = r5[x];
+        float p = a4 - 4 * a2, q = a3 - 4 * a1;
+        float s = a4 - a2, d = 2 * (a3 - a1);
+        t0[x] = 4 * a0 - 5 * a2 + a4;
+        t1[x] = p + q;
+        t2[x] = p - q;
+        t3[x] = s + d;
+        t4[x] = s - d;
+        t5[x] = 4 * a1 - 5 * a3 + a5;
+    }
+    /* Columns: each tile's six values of each row -> d B, lanes = tiles. */
+    for (int i = 0; i < 6; i++) {
+        const float *row = scratch + i * n;
+        float *o0 = v + (ptrdiff_t)(i * 6) * point_stride, *o1 = o0 + point_stride, *o2 = o1 + point_stride;
+        float *o3 = o2 + point_stride, *o4 = o3 + point_stride, *o5 = o4 + point_stride;
+        for (int l = 0; l < tiles; l++) {
+            const float *c = row + 4 * l;
+            float a0 = c[0], a1 = c[1], a2 = c[2], a3 = c[3], a4 = c[4], a5 = c[5];
+            float p = a4 - 4 * a2, q = a3 - 4 * a1;
+            float s = a4 - a2, d = 2 * (a3 - a1);
+            o0[l] = 4 * a0 - 5 * a2 + a4;
+            o1[l] = p + q;
+            o2[l] = p - q;
+            o3[l] = s + d;
+            o4[l] = s - d;
+            o5[l] = 4 * a1 - 5 * a3 + a5;
+        }
+    }
+}
+
+/* A^T applied to six values: four results. */
+#define AT6(m0, m1, m2, m3, m4, m5, y0, y1, y2, y3) do { \
+        float a_ = (m1) + (m2), b_ = (m1) - (m2), e_ = (m3) + (m4), f_ = (m3) - (m4); \
+        y0 = (m0) + a_ + e_; y1 = b_ + 2 * f_; y2 = a_ + 4 * e_; y3 = b_ + 8 * f_ + (m5); } while (0)
+
+/* The 16 outputs of tile l, computed with scalars only (so loops over l vectorise). */
+#define OUTPUT_TILE(m, ps, l) \
+    float w00, w01, w02, w03, w04, w05, w10, w11, w12, w13, w14, w15; \
+    float w20, w21, w22, w23, w24, w25, w30, w31, w32, w33, w34, w35; \
+    AT6(m[0 * ps + l], m[6 * ps + l], m[12 * ps + l], m[18 * ps + l], m[24 * ps + l], m[30 * ps + l], w00, w10, w20, w30); \
+    AT6(m[1 * ps + l], m[7 * ps + l], m[13 * ps + l], m[19 * ps + l], m[25 * ps + l], m[31 * ps + l], w01, w11, w21, w31); \
+    AT6(m[2 * ps + l], m[8 * ps + l], m[14 * ps + l], m[20 * ps + l], m[26 * ps + l], m[32 * ps + l], w02, w12, w22, w32); \
+    AT6(m[3 * ps + l], m[9 * ps + l], m[15 * ps + l], m[21 * ps + l], m[27 * ps + l], m[33 * ps + l], w03, w13, w23, w33); \
+    AT6(m[4 * ps + l], m[10 * ps + l], m[16 * ps + l], m[22 * ps + l], m[28 * ps + l], m[34 * ps + l], w04, w14, w24, w34); \
+    AT6(m[5 * ps + l], m[11 * ps + l], m[17 * ps + l], m[23 * ps + l], m[29 * ps + l], m[35 * ps + l], w05, w15, w25, w35); \
+    float y00, y01, y02, y03, y10, y11, y12, y13, y20, y21, y22, y23, y30, y31, y32, y33; \
+    AT6(w00, w01, w02, w03, w04, w05, y00, y01, y02, y03); \
+    AT6(w10, w11, w12, w13, w14, w15, y10, y11, y12, y13); \
+    AT6(w20, w21, w22, w23, w24, w25, y20, y21, y22, y23); \
+    AT6(w30, w31, w32, w33, w34, w35, y30, y31, y32, y33)
+
+/* Tiles per block of the interior path: its transposing buffer stays in L1. */
+#define OUT_BLOCK 64
+
+CLONES void ck_winograd_output_tiles(const float *restrict m, ptrdiff_t point_stride, int tiles, int rows_here, int cols,
+                                     float bias, const float *residual, float *out, ptrdiff_t ldo) {
+    const ptrdiff_t ps = point_stride;
+    int whole = rows_here == 4 ? (cols / 4 < tiles ? cols / 4 : tiles) : 0;
+    /* Interior: 16 outputs per tile into y[k][l] (lanes = tiles), then rows of out written in order. */
+    float y[16][OUT_BLOCK];
+    for (int l0 = 0; l0 < whole; l0 += OUT_BLOCK) {
+        int nl = whole - l0 < OUT_BLOCK ? whole - l0 : OUT_BLOCK;
+        const float *mb = m + l0;
+        for (int l = 0; l < nl; l++) {
+            OUTPUT_TILE(mb, ps, l);
+            y[0][l] = y00; y[1][l] = y01; y[2][l] = y02; y[3][l] = y03;
+            y[4][l] = y10; y[5][l] = y11; y[6][l] = y12; y[7][l] = y13;
+            y[8][l] = y20; y[9][l] = y21; y[10][l] = y22; y[11][l] = y23;
+            y[12][l] = y30; y[13][l] = y31; y[14][l] = y32; y[15][l] = y33;
+        }
+        for (int i = 0; i < 4; i++) {
+            float *restrict o = out + i * ldo + 4 * l0;
+            const float *ya = y[4 * i], *yb = y[4 * i + 1], *yc = y[4 * i + 2], *yd = y[4 * i + 3];
+            if (residual == out) {
+                /* In place: out + (y + bias) rounds exactly like (y + bias) + residual. */
+                for (int l = 0; l < nl; l++) {
+                    o[4 * l] += ya[l] + bias;
+                    o[4 * l + 1] += yb[l] + bias;
+                    o[4 * l + 2] += yc[l] + bias;
+                    o[4 * l + 3] += yd[l] + bias;
+                }
+            } else if (residual) {
+                const float *restrict q = residual + i * ldo + 4 * l0;
+                for (int l = 0; l < nl; l++) {
+                    o[4 * l] = ya[l] + bias + q[4 * l];
+                    o[4 * l + 1] = yb[l] + bias + q[4 * l + 1];
+                    o[4 * l + 2] = yc[l] + bias + q[4 * l + 2];
+                    o[4 * l + 3] = yd[l] + bias + q[4 * l + 3];
+                }
+            } else {
+                for (int l = 0; l < nl; l++) {
+                    o[4 * l] = ya[l] + bias;
+                    o[4 * l + 1] = yb[l] + bias;
+                    o[4 * l + 2] = yc[l] + bias;
+                    o[4 * l + 3] = yd[l] + bias;
+                }
+            }
+        }
+    }
+    /* Edge tiles (bottom rows or right columns cut off), one by one. */
+    for (int l = whole; l < tiles; l++) {
+        OUTPUT_TILE(m, ps, l);
+        float e[16] = {y00, y01, y02, y03, y10, y11, y12, y13, y20, y21, y22, y23, y30, y31, y32, y33};
+        for (int i = 0; i < rows_here; i++)
+            for (int j = 0; j < 4 && 4 * l + j < cols; j++) {
+                ptrdiff_t o = i * ldo + 4 * l + j;
+                out[o] = residual ? e[i * 4 + j] + bias + residual[o] : e[i * 4 + j] + bias;
+            }
+    }
+}

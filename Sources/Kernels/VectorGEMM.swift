@@ -1,0 +1,84 @@
+import CKernels
+import Foundation
+
+/// The library's own float32 matrix product (`CKernels`: an AVX-512 register-tiled micro-kernel
+/// reading weights pre-packed once), used instead of OpenBLAS where the CPU runs AVX-512.
+/// Each output element is summed in the same order whatever the matrix sizes, the row position
+/// or the thread split, so results do not depend on batch composition or thread count.
+/// `TITOK_GEMM=openblas` turns it off (OpenBLAS for every product).
+public enum VectorGEMM {
+    /// Whether products go through the AVX-512 kernel (decided once per process).
+    public static let isEnabled: Bool = {
+        if let setting = ProcessInfo.processInfo.environment["TITOK_GEMM"]?.lowercased(), setting == "openblas" {
+            return false
+        }
+        return ck_avx512_usable() != 0
+    }()
+
+    /// Whether this CPU could run the kernel at all (tests use it whatever `isEnabled` says).
+    public static var isSupported: Bool { ck_avx512_usable() != 0 }
+
+    /// Columns per packed panel.
+    public static let panelColumns = Int(CK_PANEL_COLS)
+
+    /// c[rows, 0..<n] (+)= a[rows, k] * b[k, n], `b` plain row-major with row stride ldb;
+    /// single-threaded. The caller has checked every size.
+    static func multiply(rows: Range<Int>, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                         b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        ck_gemm_rows_by_columns(Int32(rows.lowerBound), Int32(rows.upperBound), Int32(n), Int32(k), a, lda,
+                                b, ldb, panelColumns, c, ldc, 0, accumulate ? 1 : 0)
+    }
+}
+
+/// A Linear layer's weight [out, in] re-laid once, on first use, as the column panels the
+/// AVX-512 kernel reads (`in` rows of 48 outputs each, zero-padded). Until then, and on CPUs
+/// without AVX-512, only the original weight is used.
+public final class PackedLinearWeight: @unchecked Sendable {
+    public let outFeatures: Int
+    public let inFeatures: Int
+    /// The original [out, in] weight (kept valid by `owner`).
+    public let weight: UnsafePointer<Float>
+    private let owner: AnyObject
+    private let releaseSource: (@Sendable () -> Void)?
+    private let lock = NSLock()
+    private var packed: UnsafeMutablePointer<Float>?
+
+    /// `releaseSource` runs once after packing: a memory-mapped weight can then give its pages
+    /// back (they are never read again by this layer's products).
+    public init(weight: UnsafePointer<Float>, outFeatures: Int, inFeatures: Int, owner: AnyObject,
+                releaseSource: (@Sendable () -> Void)? = nil) {
+        self.weight = weight
+        self.outFeatures = outFeatures
+        self.inFeatures = inFeatures
+        self.owner = owner
+        self.releaseSource = releaseSource
+    }
+
+    deinit { packed?.deallocate() }
+
+    /// Bytes held by the packed copy (0 before first use).
+    public var packedBytes: Int {
+        lock.lock(); defer { lock.unlock() }
+        return packed == nil ? 0 : Int(ck_packed_columns_count(Int32(outFeatures), Int32(inFeatures))) * 4
+    }
+
+    /// The panels, packed on first call (thread-safe).
+    func panels() -> UnsafePointer<Float> {
+        lock.lock()
+        defer { lock.unlock() }
+        if let packed { return UnsafePointer(packed) }
+        let count = Int(ck_packed_columns_count(Int32(outFeatures), Int32(inFeatures)))
+        let p = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
+            .bindMemory(to: Float.self, capacity: max(count, 1))
+        let panelCount = (outFeatures + VectorGEMM.panelColumns - 1) / VectorGEMM.panelColumns
+        let perPanel = inFeatures * VectorGEMM.panelColumns
+        let (n, k, w) = (outFeatures, inFeatures, weight)
+        Parallel.forEach(panelCount) { panel in
+            let j0 = panel * VectorGEMM.panelColumns
+            ck_pack_columns(Int32(min(VectorGEMM.panelColumns, n - j0)), Int32(k), w + j0 * k, k, p + panel * perPanel)
+        }
+        packed = p
+        releaseSource?()
+        return UnsafePointer(p)
+    }
+}

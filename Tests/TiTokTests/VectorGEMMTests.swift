@@ -1,0 +1,152 @@
+import CKernels
+import Foundation
+import Kernels
+import WeightFormat
+import XCTest
+
+/// The AVX-512 matrix product (CKernels) and the pointwise C kernels against plain references.
+final class VectorGEMMTests: XCTestCase {
+    private func values(_ n: Int, seed: UInt64) -> [Float] {
+        var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
+        return (0..<n).map { _ in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Float(Int((state >> 33) % 2001) - 1000) / 1000
+        }
+    }
+
+    private func requireKernel() throws {
+        try XCTSkipUnless(VectorGEMM.isSupported, "this CPU does not run AVX-512")
+    }
+
+    /// Every tile shape (rows 1...8 and beyond, 1...3 vectors and masked tails), k across the
+    /// 256 block edge and zero, plain and packed column operands, stored and accumulated,
+    /// straight and transposed output.
+    func testProductMatchesDoubleReference() throws {
+        try requireKernel()
+        let width = VectorGEMM.panelColumns
+        for (m, n, k) in [(1, 1, 1), (3, 15, 7), (8, 16, 256), (9, 17, 257), (13, 47, 300), (20, 48, 0), (17, 49, 513), (5, 100, 64)] {
+            let a = values(m * k, seed: UInt64(m * 1000 + k)), b = values(k * n, seed: UInt64(n * 1000 + k + 7))
+            var expected = [Double](repeating: 0, count: m * n)
+            for r in 0..<m { for j in 0..<n { for t in 0..<k { expected[r * n + j] += Double(a[r * k + t]) * Double(b[t * n + j]) } } }
+            // b as the transposed [n][k] matrix ck_pack_columns packs.
+            var bt = [Float](repeating: 0, count: n * k)
+            for t in 0..<k { for j in 0..<n { bt[j * k + t] = b[t * n + j] } }
+            var packed = [Float](repeating: .nan, count: Int(ck_packed_columns_count(Int32(n), Int32(k))))
+            ck_pack_columns(Int32(n), Int32(k), bt, k, &packed)
+            let start = values(m * n, seed: 99)
+            for (usePacked, transposed, accumulate) in [(false, false, false), (true, false, true), (true, true, false), (false, true, true)] {
+                var c = start
+                if transposed { c = (0..<(m * n)).map { start[($0 % m) * n + $0 / m] } }  // c^T [n][m]
+                if usePacked {
+                    ck_gemm_rows_by_columns(0, Int32(m), Int32(n), Int32(k), a, k, packed, width, k * width, &c,
+                                            transposed ? m : n, transposed ? 1 : 0, accumulate ? 1 : 0)
+                } else {
+                    ck_gemm_rows_by_columns(0, Int32(m), Int32(n), Int32(k), a, k, b, n, width, &c,
+                                            transposed ? m : n, transposed ? 1 : 0, accumulate ? 1 : 0)
+                }
+                for r in 0..<m {
+                    for j in 0..<n {
+                        let got = transposed ? c[j * m + r] : c[r * n + j]
+                        let want = expected[r * n + j] + (accumulate ? Double(start[r * n + j]) : 0)
+                        XCTAssertEqual(Double(got), want, accuracy: 1e-5 * Double(max(k, 1)),
+                                       "m \(m) n \(n) k \(k) packed \(usePacked) transposed \(transposed) acc \(accumulate) at \(r),\(j)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// A row's result does not depend on which rows are computed with it (batch composition)
+    /// nor on where the column block starts (thread split).
+    func testResultsIndependentOfRowRangeAndColumnSplit() throws {
+        try requireKernel()
+        let m = 19, n = 100, k = 700, width = VectorGEMM.panelColumns
+        let a = values(m * k, seed: 1), w = values(n * k, seed: 2)
+        var packed = [Float](repeating: 0, count: Int(ck_packed_columns_count(Int32(n), Int32(k))))
+        ck_pack_columns(Int32(n), Int32(k), w, k, &packed)
+        var whole = [Float](repeating: 0, count: m * n)
+        ck_gemm_rows_by_columns(0, Int32(m), Int32(n), Int32(k), a, k, packed, width, k * width, &whole, n, 0, 0)
+        for row in [0, 7, 18] {
+            var single = [Float](repeating: 0, count: n)
+            a.withUnsafeBufferPointer { ap in
+                ck_gemm_rows_by_columns(0, 1, Int32(n), Int32(k), ap.baseAddress! + row * k, k, packed, width, k * width, &single, n, 0, 0)
+            }
+            XCTAssertEqual(single, Array(whole[(row * n)..<((row + 1) * n)]), "row \(row) alone")
+        }
+        var split = [Float](repeating: 0, count: m * n)
+        split.withUnsafeMutableBufferPointer { sp in
+            packed.withUnsafeBufferPointer { pp in
+                ck_gemm_rows_by_columns(0, Int32(m), Int32(width), Int32(k), a, k, pp.baseAddress!, width, k * width, sp.baseAddress!, n, 0, 0)
+                ck_gemm_rows_by_columns(0, Int32(m), Int32(n - width), Int32(k), a, k, pp.baseAddress! + k * width, width, k * width,
+                                        sp.baseAddress! + width, n, 0, 0)
+            }
+        }
+        XCTAssertEqual(split, whole)
+    }
+
+    /// The packed Linear (with bias, accumulation and row strides) against OpenBLAS, and the
+    /// same bits for one or two threads; the source is released once, after packing.
+    func testPackedLinearMatchesOpenBLASAndIgnoresThreadCount() throws {
+        let m = 37, k = 300, n = 200, ldx = 310, ldy = 205
+        let x = values(m * ldx, seed: 3), wv = values(n * k, seed: 4), bias = values(n, seed: 5), start = values(m * ldy, seed: 6)
+        let storage = FloatStorage(wv)
+        final class Counter: @unchecked Sendable { var releases = 0 }
+        let counter = Counter()
+        let weight = PackedLinearWeight(weight: UnsafePointer(storage.pointer.baseAddress!), outFeatures: n, inFeatures: k,
+                                        owner: storage, releaseSource: { counter.releases += 1 })
+        var reference = start
+        Dense.linear(x, rows: m, inFeatures: k, weight: storage.pointer.baseAddress!, bias: bias, outFeatures: n,
+                     into: &reference, accumulate: true, ldx: ldx, ldy: ldy)
+        var results: [[Float]] = []
+        for threads in [1, 2] {
+            ComputeThreads.set(threads)
+            var y = start
+            Dense.linear(x, rows: m, weight: weight, bias: bias, into: &y, accumulate: true, ldx: ldx, ldy: ldy)
+            results.append(y)
+        }
+        ComputeThreads.set(0)
+        for r in 0..<m {
+            for j in 0..<ldy {
+                let i = r * ldy + j
+                if j >= n { XCTAssertEqual(results[0][i], start[i], "padding column \(j) untouched"); continue }
+                XCTAssertEqual(results[0][i], reference[i], accuracy: 2e-4, "at \(r),\(j)")
+            }
+        }
+        XCTAssertEqual(results[0], results[1], "thread count changed the bits")
+        XCTAssertEqual(counter.releases, VectorGEMM.isEnabled ? 1 : 0)
+        XCTAssertEqual(weight.packedBytes > 0, VectorGEMM.isEnabled)
+    }
+
+    /// The C SiLU and GELU loops compute what the Swift SIMD8 definitions compute.
+    func testPointwiseKernelsMatchSwiftDefinitions() {
+        let x = values(1037, seed: 8).map { $0 * 30 } + [-200, 200, 0, -0.0, 88.5, -88.5]
+        var silu = [Float](repeating: 0, count: x.count)
+        ck_scale_shift_silu(x, &silu, x.count, 1.25, -0.5)
+        var gelu = x
+        ck_gelu(&gelu, gelu.count)
+        for (i, v) in x.enumerated() {
+            let s = VectorExp.silu(SIMD8<Float>(repeating: v * 1.25 + -0.5))[0]
+            let g = VectorActivations.gelu(SIMD8<Float>(repeating: v))[0]
+            XCTAssertEqual(silu[i], s, accuracy: max(abs(s), 1e-30) * 2.4e-7, "silu at \(v)")
+            XCTAssertEqual(gelu[i], g, accuracy: max(abs(g), 1e-30) * 2.4e-7, "gelu at \(v)")
+        }
+    }
+
+    /// Giving back a mapped tensor's pages leaves its values readable and unchanged.
+    func testReleasedPagesReadBackFromTheFile() throws {
+        let count = 5000
+        let original = values(count, seed: 11)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vgemm-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("w.tzw").path
+        let writer = try WeightFileWriter(alignment: 4096)
+        try writer.add(name: "w", shape: [count], values: original)
+        try writer.write(to: path, metadata: ModelMetadata(family: "test", variant: "w", config: .object([:])))
+        let file = try WeightFile(path: path)
+        let tensor = try file.float32("w")
+        XCTAssertEqual(Array(tensor.buffer), original)
+        file.releaseResidentPages(of: tensor)
+        XCTAssertEqual(Array(tensor.buffer), original)
+    }
+}
