@@ -70,3 +70,26 @@ CLONES void ck_gelu(float *x, ptrdiff_t count) {
         x[i] = 0.5f * v * (1.0f + erf_rational(v * 0.7071067811865476f));
     }
 }
+
+CLONES void ck_softmax_rows(float *p, int rows, int width, ptrdiff_t ld, float scale) {
+    for (int r = 0; r < rows; r++) {
+        float *x = p + (ptrdiff_t)r * ld;
+        for (int j = 0; j < width; j++) x[j] *= scale;
+        float top[8];
+        for (int l = 0; l < 8; l++) top[l] = -__builtin_inff();
+        int j = 0;
+        for (; j + 8 <= width; j += 8)
+            for (int l = 0; l < 8; l++) top[l] = x[j + l] > top[l] ? x[j + l] : top[l];
+        for (; j < width; j++) top[0] = x[j] > top[0] ? x[j] : top[0];
+        float m = top[0];
+        for (int l = 1; l < 8; l++) m = top[l] > m ? top[l] : m;
+        for (j = 0; j < width; j++) x[j] = expf_poly(x[j] - m);
+        float part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        for (j = 0; j + 8 <= width; j += 8)
+            for (int l = 0; l < 8; l++) part[l] += x[j + l];
+        for (; j < width; j++) part[j & 7] += x[j];
+        float sum = ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+        float inv = 1.0f / sum;
+        for (j = 0; j < width; j++) x[j] *= inv;
+    }
+}

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Element-wise activations and row softmax, in place over a buffer.
@@ -28,15 +29,20 @@ public enum Activations {
         }
     }
 
-    /// Softmax over each of `rows` contiguous rows of `width` values (max-subtracted).
+    /// Softmax over each of `rows` contiguous rows of `width` values (max-subtracted), in blocks
+    /// of rows over the compute threads.
     public static func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
-        Parallel.forEach(rows) { r in softmaxRow(x + r * width, width: width) }
+        let block = 64
+        Parallel.forEach((rows + block - 1) / block) { c in
+            let r0 = c * block
+            ck_softmax_rows(x + r0 * width, Int32(min(block, rows - r0)), Int32(width), width, 1)
+        }
     }
 
-    /// Softmax of one row in place.
+    /// Softmax of one row in place (the C kernel, vectorised for this CPU).
     @inline(__always)
     public static func softmaxRow(_ p: UnsafeMutablePointer<Float>, width: Int) {
-        VectorActivations.softmaxRow(p, width: width)
+        ck_softmax_rows(p, 1, Int32(width), width, 1)
     }
 
     private static let chunkSize = 1 << 14

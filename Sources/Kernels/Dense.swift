@@ -94,6 +94,11 @@ public enum Dense {
             for r in 0..<m { for j in 0..<n { c[r * ldc + j] *= beta } }
             return
         }
+        if VectorGEMM.isEnabled, !transA, alpha == 1, beta == 0 || beta == 1 {
+            VectorGEMM.product(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, bTransposed: transB,
+                               c: c, ldc: ldc, accumulate: beta == 1, parallel: parallel)
+            return
+        }
         // Large products: column blocks of c on our threads (OpenBLAS is single-threaded). Block
         // edges sit on multiples of 16 columns, the sgemm kernels' unroll, so every element is
         // summed exactly as one whole-matrix call sums it (row blocks would change the tails).

@@ -1,7 +1,7 @@
 import CKernels
 
 /// Activations on eight floats at a time, for the hot loops: exact-form GELU through a rational
-/// erf approximation (within 1e-6 of erf everywhere, float32 evaluation), and a row softmax on VectorExp.
+/// erf approximation (within 1e-6 of erf everywhere, float32 evaluation).
 public enum VectorActivations {
     /// erf(x): odd rational minimax approximation on [-4, 4] (the form used by Eigen and XLA).
     @inline(__always)
@@ -35,37 +35,5 @@ public enum VectorActivations {
             let lo = c * chunk, hi = min(count, lo + chunk)
             ck_gelu(x + lo, hi - lo)  // the same arithmetic as `gelu(_:)`, vectorised for this CPU
         }
-    }
-
-    /// Softmax of one row in place (max-subtracted).
-    @inline(__always)
-    public static func softmaxRow(_ p: UnsafeMutablePointer<Float>, width: Int) {
-        var m = -Float.infinity
-        for j in 0..<width where p[j] > m { m = p[j] }  // (the generic pointwiseMax is not inlined)
-        var j = 0
-        let mv = SIMD8<Float>(repeating: m)
-        var s8 = SIMD8<Float>(repeating: 0)
-        j = 0
-        while j + 8 <= width {
-            let e = VectorExp.exp(UnsafeRawPointer(p + j).loadUnaligned(as: SIMD8<Float>.self) - mv)
-            UnsafeMutableRawPointer(p + j).storeBytes(of: e, as: SIMD8<Float>.self)
-            s8 += e
-            j += 8
-        }
-        var sum = s8.sum()
-        while j < width {
-            let e = VectorExp.exp(SIMD8<Float>(repeating: p[j] - m))[0]
-            p[j] = e
-            sum += e
-            j += 1
-        }
-        let inv = SIMD8<Float>(repeating: 1 / sum)
-        j = 0
-        while j + 8 <= width {
-            let v = UnsafeRawPointer(p + j).loadUnaligned(as: SIMD8<Float>.self) * inv
-            UnsafeMutableRawPointer(p + j).storeBytes(of: v, as: SIMD8<Float>.self)
-            j += 8
-        }
-        while j < width { p[j] *= inv[0]; j += 1 }
     }
 }

@@ -30,6 +30,41 @@ public enum VectorGEMM {
     }
 }
 
+extension VectorGEMM {
+    /// Scratch for column operands packed per call (transposed `b`), one per concurrent user.
+    private static let packScratch = ScratchPool<ScratchBuffer>(limit: 4) { ScratchBuffer() }
+
+    /// c[m, n] (+)= a[m, k] * b, where b is [k, n] (row stride ldb) or, with `bTransposed`,
+    /// [n, k] (packed into column panels first). Rows are split over the compute threads when
+    /// `parallel` and the product is large; the split never changes a result bit.
+    static func product(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                        bTransposed: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, parallel: Bool) {
+        guard m > 0, n > 0 else { return }
+        let tileRows = Int(CK_TILE_ROWS)
+        let parts = parallel && m * n * k >= 1 << 20 ? max(1, min(ComputeThreads.count, m / tileRows)) : 1
+        func run(_ panels: UnsafePointer<Float>?) {
+            Parallel.forEach(parts) { p in
+                // Row blocks on tile boundaries, so each thread runs whole 8-row tiles.
+                let lo = (m * p / parts) / tileRows * tileRows
+                let hi = p == parts - 1 ? m : (m * (p + 1) / parts) / tileRows * tileRows
+                guard lo < hi else { return }
+                if let panels {
+                    ck_gemm_rows_by_columns(Int32(lo), Int32(hi), Int32(n), Int32(k), a, lda, panels, panelColumns,
+                                            k * panelColumns, c, ldc, 0, accumulate ? 1 : 0)
+                } else {
+                    multiply(rows: lo..<hi, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
+                }
+            }
+        }
+        guard bTransposed else { return run(nil) }
+        packScratch.with { buffer in
+            let panels = buffer.pointer(count: max(1, Int(ck_packed_columns_count(Int32(n), Int32(k)))))
+            ck_pack_columns(Int32(n), Int32(k), b, ldb, panels)
+            run(UnsafePointer(panels))
+        }
+    }
+}
+
 /// A Linear layer's weight [out, in] re-laid once, on first use, as the column panels the
 /// AVX-512 kernel reads (`in` rows of 48 outputs each, zero-padded). Until then, and on CPUs
 /// without AVX-512, only the original weight is used.

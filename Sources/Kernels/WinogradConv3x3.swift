@@ -244,6 +244,11 @@ final class ChunkCounter: @unchecked Sendable {
 public func splitRowsSGEMM(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                            c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
     guard m > 0, n > 0, k > 0 else { return }
+    if VectorGEMM.isEnabled {
+        VectorGEMM.product(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, bTransposed: false, c: c, ldc: ldc,
+                           accumulate: accumulate, parallel: true)
+        return
+    }
     let parts = max(1, min(ComputeThreads.count, m / 16))
     Parallel.forEach(parts) { p in
         let lo = m * p / parts, hi = m * (p + 1) / parts

@@ -32,7 +32,7 @@ final class VectorActivationsTests: XCTestCase {
             let m = v.map(Double.init).max()!
             let e = v.map { Foundation.exp(Double($0) - m) }
             let s = e.reduce(0, +)
-            v.withUnsafeMutableBufferPointer { VectorActivations.softmaxRow($0.baseAddress!, width: width) }
+            v.withUnsafeMutableBufferPointer { Activations.softmaxRow($0.baseAddress!, width: width) }
             for (a, b) in zip(v, e) { XCTAssertEqual(Double(a), b / s, accuracy: 1e-6, "width \(width)") }
         }
     }

@@ -117,6 +117,34 @@ final class VectorGEMMTests: XCTestCase {
         XCTAssertEqual(weight.packedBytes > 0, VectorGEMM.isEnabled)
     }
 
+    /// Dense.gemm (plain and transposed b, stored and accumulated) on whichever path is enabled,
+    /// against a double reference; the row split over threads changes no bit.
+    func testDenseGemmBothLayoutsAndSplits() {
+        let m = 45, n = 70, k = 400  // above the size that splits rows over threads
+        let a = values(m * k, seed: 21), bn = values(k * n, seed: 22), start = values(m * n, seed: 23)
+        var bt = [Float](repeating: 0, count: n * k)
+        for t in 0..<k { for j in 0..<n { bt[j * k + t] = bn[t * n + j] } }
+        for transB in [false, true] {
+            for beta: Float in [0, 1] {
+                var outputs: [[Float]] = []
+                for parallel in [false, true] {
+                    var c = start
+                    Dense.gemm(transB: transB, m: m, n: n, k: k, a: a, lda: k, b: transB ? bt : bn, ldb: transB ? k : n,
+                               beta: beta, c: &c, ldc: n, parallel: parallel)
+                    outputs.append(c)
+                }
+                XCTAssertEqual(outputs[0], outputs[1], "transB \(transB) beta \(beta): split changed bits")
+                for r in 0..<m {
+                    for j in 0..<n {
+                        var want = Double(beta) * Double(start[r * n + j])
+                        for t in 0..<k { want += Double(a[r * k + t]) * Double(bn[t * n + j]) }
+                        XCTAssertEqual(Double(outputs[1][r * n + j]), want, accuracy: 1e-4, "transB \(transB) beta \(beta)")
+                    }
+                }
+            }
+        }
+    }
+
     /// The C SiLU and GELU loops compute what the Swift SIMD8 definitions compute.
     func testPointwiseKernelsMatchSwiftDefinitions() {
         let x = values(1037, seed: 8).map { $0 * 30 } + [-200, 200, 0, -0.0, 88.5, -88.5]

@@ -47,6 +47,10 @@ void ck_scale_shift_silu(const float *src, float *dst, ptrdiff_t count, float sc
 /* x[i] = x[i] (1 + erf(x[i] / sqrt 2)) / 2 in place (erf: rational approximation on [-4, 4]). */
 void ck_gelu(float *x, ptrdiff_t count);
 
+/* Each of `rows` rows of p (stride ld, `width` values) becomes softmax(scale * row) in place:
+   max-subtracted, exp as in ck_scale_shift_silu, sums in eight interleaved partial sums. */
+void ck_softmax_rows(float *p, int rows, int width, ptrdiff_t ld, float scale);
+
 /* Winograd F(4x4, 3x3) transforms (same clones and rounding rules as the activations).
    Input: six rows of n = 4 * tiles + 2 floats (stride n) covering `tiles` tiles side by side;
    `scratch` holds 6 n floats. Writes V[p][tile] = (B^T d B)[p] at v[p * point_stride + tile]
