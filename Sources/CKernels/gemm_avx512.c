@@ -30,6 +30,12 @@ int ck_avx512_usable(void) {
 int ck_avx512_usable(void) { return 0; }
 #endif
 
+void ck_cpu_relax(void) {
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#endif
+}
+
 size_t ck_packed_columns_count(int m, int k) {
     size_t panels = ((size_t)m + CK_PANEL_COLS - 1) / CK_PANEL_COLS;
     return panels * (size_t)k * CK_PANEL_COLS;

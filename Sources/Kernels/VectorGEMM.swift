@@ -15,6 +15,9 @@ public enum VectorGEMM {
         return ck_avx512_usable() != 0
     }()
 
+    /// Which engine runs the matrix products, for logs and benchmark reports.
+    public static var engine: String { isEnabled ? "avx512" : "openblas" }
+
     /// Whether this CPU could run the kernel at all (tests use it whatever `isEnabled` says).
     public static var isSupported: Bool { ck_avx512_usable() != 0 }
 

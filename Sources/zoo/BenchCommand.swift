@@ -72,7 +72,7 @@ struct BenchCommand: ParsableCommand {
                 "encode_stages_ms_per_image": .object(enc.stageMeans.mapValues { .number(perImage($0)) }),
                 "decode_stages_ms_per_image": .object(dec.stageMeans.mapValues { .number(perImage($0)) }),
                 "load_ms": .number(opened.loadMs),
-                "blas_core": .string(BLASCore.selection.core),
+                "blas_core": .string(BLASCore.selection.core), "gemm": .string(VectorGEMM.engine),
             ]
             if let replaced = BLASCore.selection.replaced { o["blas_core_replaced"] = .string(replaced) }
             if let encRate, let decRate { o["encode_gflops_per_s"] = .number(encRate); o["decode_gflops_per_s"] = .number(decRate) }
@@ -83,6 +83,8 @@ struct BenchCommand: ParsableCommand {
         print("model:   \(info.variant) at \(info.resolution)x\(info.resolution) (\(opened.source))")
         print("setup:   batch \(batch), \(ComputeThreads.count) threads, \(warmup) warmup + \(iterations) timed calls, load \(Formatting.ms(opened.loadMs))")
         let blas = BLASCore.selection
+        print("gemm:    " + (VectorGEMM.isEnabled ? "own AVX-512 kernel, weights packed on first use (TITOK_GEMM=openblas for OpenBLAS)"
+                                                  : "OpenBLAS"))
         print("blas:    OpenBLAS \(blas.core) kernels" + (blas.replaced.map { " (instead of its default \($0) for this CPU)" } ?? ""))
         print("encode:  \(Formatting.ms(encMs)) per image (best \(Formatting.ms(perImage(enc.best))))" + Self.rate(encRate) + enc.stageText(perImage))
         print("decode:  \(Formatting.ms(decMs)) per image (best \(Formatting.ms(perImage(dec.best))))" + Self.rate(decRate) + dec.stageText(perImage))

@@ -176,4 +176,24 @@ final class KernelsTests: XCTestCase {
             for i in 0..<n { XCTAssertEqual(counts[i], 1, "n \(n) index \(i)") }
         }
     }
+
+    /// Loops started from several threads at once, each with loops nested inside its items (the
+    /// pool runs one loop, the others go to Dispatch): every index still runs exactly once.
+    func testConcurrentAndNestedParallelLoops() {
+        ComputeThreads.set(2)
+        defer { ComputeThreads.set(0) }
+        let outer = 6, inner = 50
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: 4 * outer * inner)
+        defer { counts.deallocate() }
+        counts.initialize(repeating: 0, count: 4 * outer * inner)
+        nonisolated(unsafe) let slots = counts
+        DispatchQueue.concurrentPerform(iterations: 4) { caller in
+            for _ in 0..<20 {
+                Parallel.forEach(outer) { o in
+                    Parallel.forEach(inner) { i in slots[(caller * outer + o) * inner + i] += 1 }
+                }
+            }
+        }
+        for i in 0..<(4 * outer * inner) { XCTAssertEqual(counts[i], 20, "slot \(i)") }
+    }
 }

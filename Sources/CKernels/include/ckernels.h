@@ -16,6 +16,9 @@ enum { CK_TILE_ROWS = 8, CK_PANEL_COLS = 48 };
 /* 1 when this CPU and OS run AVX-512F code (CPUID and XGETBV), else 0. */
 int ck_avx512_usable(void);
 
+/* A spin-wait hint (PAUSE on x86-64) for threads polling a flag. */
+void ck_cpu_relax(void);
+
 /* Floats needed by ck_pack_columns for an m x k operand. */
 size_t ck_packed_columns_count(int m, int k);
 
