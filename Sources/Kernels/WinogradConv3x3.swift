@@ -39,10 +39,16 @@ public final class WinogradConv3x3: @unchecked Sendable {
         var u = [Float](repeating: 0, count: 36 * kc)
         u.withUnsafeMutableBufferPointer { ub in
             let dst = ub.baseAddress!, src = weight.baseAddress!
-            Parallel.forEach(outChannels) { k in
-                for c in 0..<inChannels {
-                    let i = k * inChannels + c
-                    WinogradF43.transformFilter(src + i * 9, dst + i, stride: kc)
+            // Blocks of 64 consecutive filters into a local [36][64] buffer, then 36 contiguous
+            // copies: the 36 points of one filter lie kc floats apart, so writing them straight
+            // into u would touch 36 pages per filter.
+            let block = 64
+            Parallel.forEach((kc + block - 1) / block) { b in
+                let i0 = b * block, count = min(block, kc - i0)
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: 36 * block) { local in
+                    let l = local.baseAddress!
+                    for j in 0..<count { WinogradF43.transformFilter(src + (i0 + j) * 9, l + j, stride: block) }
+                    for p in 0..<36 { (dst + p * kc + i0).update(from: l + p * block, count: count) }
                 }
             }
         }
