@@ -9,6 +9,12 @@
 #define CLONES
 #endif
 
+/* B^T applied to six values a0..a5: six results, stored through the six lvalues. */
+#define BT6(a0, a1, a2, a3, a4, a5, o0, o1, o2, o3, o4, o5) do { \
+        float p_ = (a4) - 4 * (a2), q_ = (a3) - 4 * (a1), s_ = (a4) - (a2), d_ = 2 * ((a3) - (a1)); \
+        o0 = 4 * (a0) - 5 * (a2) + (a4); o1 = p_ + q_; o2 = p_ - q_; o3 = s_ + d_; o4 = s_ - d_; \
+        o5 = 4 * (a1) - 5 * (a3) + (a5); } while (0)
+
 CLONES void ck_winograd_input_tiles(const float *restrict rows, float *restrict scratch, int tiles, float *restrict v,
                                     ptrdiff_t point_stride) {
     const int n = 4 * tiles + 2;
@@ -16,17 +22,8 @@ CLONES void ck_winograd_input_tiles(const float *restrict rows, float *restrict 
     float *t0 = scratch, *t1 = scratch + n, *t2 = scratch + 2 * n, *t3 = scratch + 3 * n, *t4 = scratch + 4 * n,
           *t5 = scratch + 5 * n;
     /* Rows: t = B^T d down the six rows, every column at once. */
-    for (int x = 0; x < n; x++) {
-        float a0 = r0[x], a1 = r1[x], a2 = r2[x], a3 = r3[x], a4 = r4[x], a5 = r5[x];
-        float p = a4 - 4 * a2, q = a3 - 4 * a1;
-        float s = a4 - a2, d = 2 * (a3 - a1);
-        t0[x] = 4 * a0 - 5 * a2 + a4;
-        t1[x] = p + q;
-        t2[x] = p - q;
-        t3[x] = s + d;
-        t4[x] = s - d;
-        t5[x] = 4 * a1 - 5 * a3 + a5;
-    }
+    for (int x = 0; x < n; x++)
+        BT6(r0[x], r1[x], r2[x], r3[x], r4[x], r5[x], t0[x], t1[x], t2[x], t3[x], t4[x], t5[x]);
     /* Columns: each tile's six values of each row -> d B, lanes = tiles. */
     for (int i = 0; i < 6; i++) {
         const float *row = scratch + i * n;
@@ -34,15 +31,7 @@ CLONES void ck_winograd_input_tiles(const float *restrict rows, float *restrict 
         float *o3 = o2 + point_stride, *o4 = o3 + point_stride, *o5 = o4 + point_stride;
         for (int l = 0; l < tiles; l++) {
             const float *c = row + 4 * l;
-            float a0 = c[0], a1 = c[1], a2 = c[2], a3 = c[3], a4 = c[4], a5 = c[5];
-            float p = a4 - 4 * a2, q = a3 - 4 * a1;
-            float s = a4 - a2, d = 2 * (a3 - a1);
-            o0[l] = 4 * a0 - 5 * a2 + a4;
-            o1[l] = p + q;
-            o2[l] = p - q;
-            o3[l] = s + d;
-            o4[l] = s - d;
-            o5[l] = 4 * a1 - 5 * a3 + a5;
+            BT6(c[0], c[1], c[2], c[3], c[4], c[5], o0[l], o1[l], o2[l], o3[l], o4[l], o5[l]);
         }
     }
 }
