@@ -1,8 +1,8 @@
 import CBLAS
 import CKernels
 
-/// Matrix products on OpenBLAS. Every pointer argument is row-major and sized by the caller;
-/// callers check sizes once at their entry.
+/// Matrix products: the AVX-512 kernel where `VectorGEMM.isEnabled`, else OpenBLAS. Every pointer
+/// argument is row-major and sized by the caller; callers check sizes once at their entry.
 public enum Dense {
     /// y[m, n] = x[m, k] * w[n, k]^T (+ bias[n]) (+ y when `accumulate`): PyTorch's Linear with weight [out, in].
     public static func linear(_ x: UnsafePointer<Float>, rows m: Int, inFeatures k: Int,
