@@ -2,7 +2,7 @@ import CKernels
 
 /// Multi-head self-attention without mask over sequences laid out [batch * T, features].
 public enum Attention {
-    /// Per-worker scratch of the AVX-512 path (packed keys and scores), kept between calls.
+    /// Per-worker scores buffers, kept between calls.
     private static let scratch = ScratchPool<ScratchBuffer>(limit: 4) { ScratchBuffer() }
 
     /// `qkv`: [batch * T, 3W] with Q, K, V stacked along the features (heads = contiguous slices
@@ -16,36 +16,19 @@ public enum Attention {
         let scale = 1 / Float(d).squareRoot()
         let ld = 3 * w
         // One (sequence, head) per worker, each running its small products on its own thread.
-        if VectorGEMM.isEnabled {
-            let width = VectorGEMM.panelColumns
-            let packedCount = (t + width - 1) / width * width * d
-            Parallel.forEach(batch * heads) { item in
-                let b = item / heads, h = item % heads
-                let base = qkv + b * t * ld
-                let qp = base + (t - q) * ld + h * d, kp = base + w + h * d, vp = base + 2 * w + h * d
-                scratch.with { buffer in
-                    let keys = buffer.pointer(count: packedCount + q * t), scores = keys + packedCount
-                    // scores = Q K^T with K packed as column panels, then softmax(scale * scores) V.
-                    ck_pack_columns(Int32(t), Int32(d), kp, ld, keys)
-                    ck_gemm_rows_by_columns(0, Int32(q), Int32(t), Int32(d), qp, ld, keys, width, d * width, scores, t, 0, 0)
-                    ck_softmax_rows(scores, Int32(q), Int32(t), t, scale)
-                    VectorGEMM.multiply(rows: 0..<q, n: d, k: t, a: scores, lda: t, b: vp, ldb: ld,
-                                        c: out + b * q * w + h * d, ldc: w, accumulate: false)
-                }
-            }
-            return
-        }
         Parallel.forEach(batch * heads) { item in
             let b = item / heads, h = item % heads
             let base = qkv + b * t * ld
-            let scores = UnsafeMutablePointer<Float>.allocate(capacity: q * t)
-            defer { scores.deallocate() }
             let qp = base + (t - q) * ld + h * d, kp = base + w + h * d, vp = base + 2 * w + h * d
-            Dense.gemm(transB: true, m: q, n: t, k: d, alpha: scale, a: qp, lda: ld, b: kp, ldb: ld, c: scores, ldc: t,
-                       parallel: false)
-            ck_softmax_rows(scores, Int32(q), Int32(t), t, 1)
-            Dense.gemm(m: q, n: d, k: t, a: scores, lda: t, b: vp, ldb: ld, c: out + b * q * w + h * d, ldc: w,
-                       parallel: false)
+            scratch.with { buffer in
+                // scores = Q K^T, then softmax(scale * scores) V (the scale folded into the softmax,
+                // so both products take Dense.gemm's fastest route: the AVX-512 kernel where enabled).
+                let scores = buffer.pointer(count: q * t)
+                Dense.gemm(transB: true, m: q, n: t, k: d, a: qp, lda: ld, b: kp, ldb: ld, c: scores, ldc: t, parallel: false)
+                ck_softmax_rows(scores, Int32(q), Int32(t), t, scale)
+                Dense.gemm(m: q, n: d, k: t, a: scores, lda: t, b: vp, ldb: ld, c: out + b * q * w + h * d, ldc: w,
+                           parallel: false)
+            }
         }
     }
 }
