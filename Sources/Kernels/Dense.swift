@@ -47,8 +47,7 @@ public enum Dense {
         let ldx = ldx ?? k, ldy = ldy ?? n
         let panels = weight.panels()
         let width = VectorGEMM.panelColumns, panelCount = (n + width - 1) / width
-        // Panels split over the threads: each weight value is read by one thread only.
-        let parts = min(ComputeThreads.count, panelCount, max(1, m * n * k >> 20))
+        let parts = packedLinearParts(rows: m, outFeatures: n, inFeatures: k, threads: ComputeThreads.count)
         Parallel.forEach(parts) { part in
             let p0 = panelCount * part / parts, p1 = panelCount * (part + 1) / parts
             let j0 = p0 * width, j1 = min(n, p1 * width)
@@ -62,6 +61,14 @@ public enum Dense {
             ck_gemm_rows_by_columns(0, Int32(m), Int32(j1 - j0), Int32(k), x, ldx, panels + p0 * k * width, width,
                                     k * width, y + j0, ldy, 0, (accumulate || bias != nil) ? 1 : 0)
         }
+    }
+
+    /// Threads a packed Linear of this shape runs on: its column panels are split over up to
+    /// `threads` (each weight value read by one thread only), about one per MFLOP/2 of work.
+    public static func packedLinearParts(rows m: Int, outFeatures n: Int, inFeatures k: Int, threads: Int) -> Int {
+        let panelCount = (n + VectorGEMM.panelColumns - 1) / VectorGEMM.panelColumns
+        // Parenthesised: Swift's `>>` binds tighter than `*`.
+        return max(1, min(threads, panelCount, (m * n * k) >> 20))
     }
 
     /// Output columns `columns` of `linear` (rows `columns` of the weight).

@@ -121,6 +121,17 @@ final class VectorGEMMTests: XCTestCase {
 
     /// Dense.gemm (plain and transposed b, stored and accumulated) on whichever path is enabled,
     /// against a double reference; the row split over threads changes no bit.
+    /// Large Linear layers run on every compute thread (a precedence slip once kept them on one).
+    func testPackedLinearUsesEveryThreadForLargeLayers() {
+        XCTAssertEqual(Dense.packedLinearParts(rows: 289, outFeatures: 4096, inFeatures: 1024, threads: 2), 2)
+        XCTAssertEqual(Dense.packedLinearParts(rows: 289, outFeatures: 1024, inFeatures: 4096, threads: 8), 8)
+        XCTAssertEqual(Dense.packedLinearParts(rows: 65, outFeatures: 768, inFeatures: 768, threads: 4), 4)
+        // Small products stay on one thread; never more threads than panels.
+        XCTAssertEqual(Dense.packedLinearParts(rows: 1, outFeatures: 64, inFeatures: 64, threads: 4), 1)
+        XCTAssertEqual(Dense.packedLinearParts(rows: 4096, outFeatures: 96, inFeatures: 4096, threads: 8), 2)
+        XCTAssertEqual(Dense.packedLinearParts(rows: 0, outFeatures: 96, inFeatures: 96, threads: 8), 1)
+    }
+
     func testDenseGemmBothLayoutsAndSplits() {
         let m = 45, n = 70, k = 400  // above the size that splits rows over threads
         let a = values(m * k, seed: 21), bn = values(k * n, seed: 22), start = values(m * n, seed: 23)
