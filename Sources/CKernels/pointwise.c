@@ -93,3 +93,31 @@ CLONES void ck_softmax_rows(float *p, int rows, int width, ptrdiff_t ld, float s
         for (j = 0; j < width; j++) x[j] *= inv;
     }
 }
+
+CLONES void ck_layer_norm_rows(const float *x, ptrdiff_t ldx, float *y, ptrdiff_t ldy, int rows, int width,
+                               const float *weight, const float *bias, float eps) {
+    for (int r = 0; r < rows; r++) {
+        const float *src = x + (ptrdiff_t)r * ldx;
+        float *dst = y + (ptrdiff_t)r * ldy;
+        double part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        int j = 0;
+        for (; j + 8 <= width; j += 8)
+            for (int l = 0; l < 8; l++) part[l] += (double)src[j + l];
+        for (; j < width; j++) part[j & 7] += (double)src[j];
+        double mean = (((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]))) / width;
+        double sq[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        for (j = 0; j + 8 <= width; j += 8)
+            for (int l = 0; l < 8; l++) {
+                double d = (double)src[j + l] - mean;
+                sq[l] += d * d;
+            }
+        for (; j < width; j++) {
+            double d = (double)src[j] - mean;
+            sq[j & 7] += d * d;
+        }
+        double var = (((sq[0] + sq[1]) + (sq[2] + sq[3])) + ((sq[4] + sq[5]) + (sq[6] + sq[7]))) / width;
+        float rstd = (float)(1.0 / __builtin_sqrt(var + (double)eps));
+        float m = (float)mean;
+        for (j = 0; j < width; j++) dst[j] = (src[j] - m) * rstd * weight[j] + bias[j];
+    }
+}

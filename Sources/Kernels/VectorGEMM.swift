@@ -70,29 +70,62 @@ extension VectorGEMM {
 
 /// A Linear layer's weight [out, in] re-laid once, on first use, as the column panels the
 /// AVX-512 kernel reads (`in` rows of 48 outputs each, zero-padded). Until then, and on CPUs
-/// without AVX-512, only the original weight is used.
+/// without AVX-512, only the original weight is used. The weight is either float32 in memory
+/// or read row block by row block (a 16-bit file tensor), in which case only the panels are
+/// kept where the kernel runs and a float32 copy is made only for OpenBLAS.
 public final class PackedLinearWeight: @unchecked Sendable {
     public let outFeatures: Int
     public let inFeatures: Int
-    /// The original [out, in] weight (kept valid by `owner`).
-    public let weight: UnsafePointer<Float>
-    private let owner: AnyObject
+    /// Writes weight rows [first, first + count) as float32 ([count, in]) to the destination.
+    public typealias RowReader = @Sendable (_ first: Int, _ count: Int, _ destination: UnsafeMutablePointer<Float>) -> Void
+
+    private let source: UnsafePointer<Float>?
+    private let owner: AnyObject?
+    private let readRows: RowReader?
     private let releaseSource: (@Sendable () -> Void)?
     private let lock = NSLock()
     private var packed: UnsafeMutablePointer<Float>?
+    private var widened: UnsafeMutablePointer<Float>?
 
-    /// `releaseSource` runs once after packing: a memory-mapped weight can then give its pages
-    /// back (they are never read again by this layer's products).
+    /// A float32 weight kept valid by `owner`. `releaseSource` runs once after packing: a
+    /// memory-mapped weight can then give its pages back (never read again by the products).
     public init(weight: UnsafePointer<Float>, outFeatures: Int, inFeatures: Int, owner: AnyObject,
                 releaseSource: (@Sendable () -> Void)? = nil) {
-        self.weight = weight
+        source = weight
+        self.owner = owner
+        readRows = nil
         self.outFeatures = outFeatures
         self.inFeatures = inFeatures
-        self.owner = owner
         self.releaseSource = releaseSource
     }
 
-    deinit { packed?.deallocate() }
+    /// A weight read through `readRows` when it is first needed (packing, or the float32 copy
+    /// OpenBLAS uses); `releaseSource` runs once after packing.
+    public init(outFeatures: Int, inFeatures: Int, readRows: @escaping RowReader, releaseSource: (@Sendable () -> Void)? = nil) {
+        source = nil
+        owner = nil
+        self.readRows = readRows
+        self.outFeatures = outFeatures
+        self.inFeatures = inFeatures
+        self.releaseSource = releaseSource
+    }
+
+    deinit {
+        packed?.deallocate()
+        widened?.deallocate()
+    }
+
+    /// The [out, in] weight as float32 (for OpenBLAS): in place, or read once and kept.
+    public var weight: UnsafePointer<Float> {
+        if let source { return source }
+        lock.lock()
+        defer { lock.unlock() }
+        if let widened { return UnsafePointer(widened) }
+        let p = UnsafeMutablePointer<Float>.allocate(capacity: max(1, outFeatures * inFeatures))
+        readRows.unsafelyUnwrapped(0, outFeatures, p)
+        widened = p
+        return UnsafePointer(p)
+    }
 
     /// Bytes held by the packed copy (0 before first use).
     public var packedBytes: Int {
@@ -108,12 +141,22 @@ public final class PackedLinearWeight: @unchecked Sendable {
         let count = Int(ck_packed_columns_count(Int32(outFeatures), Int32(inFeatures)))
         let p = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
             .bindMemory(to: Float.self, capacity: max(count, 1))
-        let panelCount = (outFeatures + VectorGEMM.panelColumns - 1) / VectorGEMM.panelColumns
-        let perPanel = inFeatures * VectorGEMM.panelColumns
-        let (n, k, w) = (outFeatures, inFeatures, weight)
+        let width = VectorGEMM.panelColumns
+        let panelCount = (outFeatures + width - 1) / width
+        let perPanel = inFeatures * width
+        let (n, k) = (outFeatures, inFeatures)
+        let (w, read) = (source ?? widened.map { UnsafePointer($0) }, readRows)
         Parallel.forEach(panelCount) { panel in
-            let j0 = panel * VectorGEMM.panelColumns
-            ck_pack_columns(Int32(min(VectorGEMM.panelColumns, n - j0)), Int32(k), w + j0 * k, k, p + panel * perPanel)
+            let j0 = panel * width, rows = min(width, n - j0)
+            if let w {
+                ck_pack_columns(Int32(rows), Int32(k), w + j0 * k, k, p + panel * perPanel)
+            } else {
+                // One panel's rows read into a small buffer, then packed from there.
+                let rowsBuffer = UnsafeMutablePointer<Float>.allocate(capacity: max(1, rows * k))
+                defer { rowsBuffer.deallocate() }
+                read.unsafelyUnwrapped(j0, rows, rowsBuffer)
+                ck_pack_columns(Int32(rows), Int32(k), rowsBuffer, k, p + panel * perPanel)
+            }
         }
         packed = p
         releaseSource?()

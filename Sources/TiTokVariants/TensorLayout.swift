@@ -115,7 +115,15 @@ struct CheckedWeights {
 
     /// A Linear weight [out, in] for `Dense.linear(_:rows:weight:...)`; its file pages are given
     /// back once the packed copy exists (raw f32 files), so it is not resident twice.
+    /// A raw 16-bit tensor is read straight from the file when packed (no float32 copy).
     func linear(_ name: String) throws -> PackedLinearWeight {
+        if let file = tensors as? WeightFile, let deferred = file.deferredFloat32(name), let shape = expected[name],
+           shape.count == 2, deferred.shape == shape {
+            let k = shape[1]
+            return PackedLinearWeight(outFeatures: shape[0], inFeatures: k, readRows: { first, count, destination in
+                deferred.read(elements: first * k..<(first + count) * k, into: destination)
+            }, releaseSource: { deferred.releaseResidentPages() })
+        }
         let t = try self(name)
         var release: (@Sendable () -> Void)? = nil
         if let file = tensors as? WeightFile {

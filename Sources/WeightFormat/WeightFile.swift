@@ -135,6 +135,22 @@ public final class WeightFile: TensorProvider, @unchecked Sendable {
         return Float32Tensor(shape: entry.shape, buffer: UnsafeBufferPointer(converted.pointer), owner: converted)
     }
 
+    /// A raw (uncompressed) f16, bf16 or f64 tensor as float32 on demand, converted range by
+    /// range by the caller and never cached (no conversion of raw bytes can fail); nil for raw
+    /// f32 (used in place by `float32`), compressed tensors, integer dtypes and unknown names.
+    public func deferredFloat32(_ name: String) -> DeferredFloat32Tensor? {
+        guard let entry = entry(named: name), entry.encoding == .raw else { return nil }
+        switch entry.dtype {
+        case .f16, .bf16, .f64: return DeferredFloat32Tensor(file: self, entry: entry)
+        case .f32, .i32, .i64, .u8: return nil
+        }
+    }
+
+    /// Gives back the resident mapped pages of a tensor's stored bytes (see `releaseResidentPages(of:)`).
+    func releaseResidentPages(of entry: TensorEntry) {
+        storage.releasePages(storedBytes(of: entry))
+    }
+
     private func inPlace(_ entry: TensorEntry) -> Float32Tensor {
         let stored = storedBytes(of: entry)
         let count = entry.elementCount
@@ -163,18 +179,7 @@ public final class WeightFile: TensorProvider, @unchecked Sendable {
         let out = FloatStorage(count: count)
         let destination = UnsafeMutableBufferPointer(start: out.pointer.baseAddress, count: count)
         func widen(_ raw: UnsafeRawBufferPointer) {
-            switch entry.dtype {
-            case .f32:
-                for i in 0..<count { destination[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
-            case .f16:
-                for i in 0..<count { destination[i] = HalfFloat.f16ToF32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
-            case .bf16:
-                for i in 0..<count { destination[i] = HalfFloat.bf16ToF32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
-            case .f64:
-                for i in 0..<count { destination[i] = Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))) }
-            case .i32, .i64, .u8:
-                break  // rejected by the caller
-            }
+            Self.widen(entry.dtype, raw, elements: 0..<count, into: out.pointer.baseAddress!)
         }
         if entry.encoding == .raw {
             widen(storedBytes(of: entry))
@@ -192,6 +197,53 @@ public final class WeightFile: TensorProvider, @unchecked Sendable {
         }
         return out
     }
+}
+
+extension WeightFile {
+    /// Elements `elements` of little-endian `raw` data of a float dtype, as float32, written to
+    /// `destination[0..<elements.count]`. The caller has checked the range; integer dtypes
+    /// write nothing (rejected before this is reached).
+    static func widen(_ dtype: DType, _ raw: UnsafeRawBufferPointer, elements: Range<Int>,
+                      into destination: UnsafeMutablePointer<Float>) {
+        let first = elements.lowerBound
+        switch dtype {
+        case .f32:
+            for i in elements { destination[i - first] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+        case .f16:
+            for i in elements { destination[i - first] = HalfFloat.f16ToF32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
+        case .bf16:
+            for i in elements { destination[i - first] = HalfFloat.bf16ToF32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
+        case .f64:
+            for i in elements { destination[i - first] = Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))) }
+        case .i32, .i64, .u8:
+            break
+        }
+    }
+}
+
+/// A raw f16, bf16 or f64 tensor of a `WeightFile` read as float32 a range at a time, for
+/// consumers that re-lay the values once (packed Linear weights) and need no converted copy.
+public struct DeferredFloat32Tensor: @unchecked Sendable {
+    public let shape: [Int]
+    public var count: Int { entry.elementCount }
+    private let file: WeightFile
+    private let entry: TensorEntry
+
+    init(file: WeightFile, entry: TensorEntry) {
+        self.file = file
+        self.entry = entry
+        shape = entry.shape
+    }
+
+    /// Writes elements `elements` (flat, row-major) as float32 to `destination`; traps on a
+    /// range outside the tensor (checked once per call, not per element).
+    public func read(elements: Range<Int>, into destination: UnsafeMutablePointer<Float>) {
+        precondition(elements.lowerBound >= 0 && elements.upperBound <= count, "element range outside tensor '\(entry.name)'")
+        WeightFile.widen(entry.dtype, file.storedBytes(of: entry), elements: elements, into: destination)
+    }
+
+    /// Gives the stored bytes' mapped pages back once their values live elsewhere.
+    public func releaseResidentPages() { file.releaseResidentPages(of: entry) }
 }
 
 /// One tensor's cached float32 conversion; its lock makes the conversion happen once.

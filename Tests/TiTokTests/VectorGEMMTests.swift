@@ -119,8 +119,38 @@ final class VectorGEMMTests: XCTestCase {
         XCTAssertEqual(weight.packedBytes > 0, VectorGEMM.isEnabled)
     }
 
-    /// Dense.gemm (plain and transposed b, stored and accumulated) on whichever path is enabled,
-    /// against a double reference; the row split over threads changes no bit.
+    /// A weight read row block by row block (16-bit file tensors) gives the same bits as the
+    /// same values in memory, on either engine; its float32 copy is made only when asked for.
+    func testRowReaderWeightMatchesInMemoryWeight() {
+        let m = 19, k = 130, n = 100
+        let x = values(m * k, seed: 7), wv = values(n * k, seed: 8), bias = values(n, seed: 9)
+        let storage = FloatStorage(wv)
+        final class Counter: @unchecked Sendable {
+            let lock = NSLock()
+            var reads = 0, releases = 0
+            func read() { lock.lock(); reads += 1; lock.unlock() }
+        }
+        let counter = Counter()
+        let inMemory = PackedLinearWeight(weight: UnsafePointer(storage.pointer.baseAddress!), outFeatures: n, inFeatures: k,
+                                          owner: storage)
+        let streamed = PackedLinearWeight(outFeatures: n, inFeatures: k, readRows: { first, count, destination in
+            precondition(first >= 0 && count > 0 && first + count <= n)
+            counter.read()
+            for i in 0..<(count * k) { destination[i] = storage.pointer[first * k + i] }
+        }, releaseSource: { counter.releases += 1 })
+        var a = [Float](repeating: 0, count: m * n), b = a
+        Dense.linear(x, rows: m, weight: inMemory, bias: bias, into: &a)
+        Dense.linear(x, rows: m, weight: streamed, bias: bias, into: &b)
+        Dense.linear(x, rows: m, weight: streamed, bias: bias, into: &b)
+        XCTAssertEqual(a, b)
+        XCTAssertEqual(counter.releases, VectorGEMM.isEnabled ? 1 : 0)
+        // Packing reads each 48-row panel once; the OpenBLAS engine reads the whole weight once.
+        XCTAssertEqual(counter.reads, VectorGEMM.isEnabled ? (n + 47) / 48 : 1)
+        let copy = streamed.weight
+        XCTAssertEqual(Array(UnsafeBufferPointer(start: copy, count: n * k)), wv)
+        XCTAssertEqual(streamed.weight, copy, "float32 copy made once")
+    }
+
     /// Large Linear layers run on every compute thread (a precedence slip once kept them on one).
     func testPackedLinearUsesEveryThreadForLargeLayers() {
         XCTAssertEqual(Dense.packedLinearParts(rows: 289, outFeatures: 4096, inFeatures: 1024, threads: 2), 2)
@@ -132,6 +162,8 @@ final class VectorGEMMTests: XCTestCase {
         XCTAssertEqual(Dense.packedLinearParts(rows: 0, outFeatures: 96, inFeatures: 96, threads: 8), 1)
     }
 
+    /// Dense.gemm (plain and transposed b, stored and accumulated) on whichever path is enabled,
+    /// against a double reference; the row split over threads changes no bit.
     func testDenseGemmBothLayoutsAndSplits() {
         let m = 45, n = 70, k = 400  // above the size that splits rows over threads
         let a = values(m * k, seed: 21), bn = values(k * n, seed: 22), start = values(m * n, seed: 23)

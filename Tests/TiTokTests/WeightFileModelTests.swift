@@ -7,13 +7,20 @@ import WeightFormat
 /// The fixtures through the `.tzw` path: written by the Swift writer, opened by `WeightFile`
 /// (raw f32 used in place from the map), built by `TiTokFamily.load` from the metadata alone.
 final class WeightFileModelTests: XCTestCase {
-    private func writeFixture(_ f: TiTokFixture, dtype: DType, encoding: TensorEncoding) throws -> String {
+    /// `roundedTo`: the values rounded through that 16-bit dtype first (stored as `dtype`).
+    private func writeFixture(_ f: TiTokFixture, dtype: DType, encoding: TensorEncoding, roundedTo: DType? = nil) throws -> String {
         let writer = try WeightFileWriter()
         for name in f.weights.tensorNames {
             let t = try f.weights.float32(name)
-            try writer.add(name: name, shape: t.shape, values: Array(t.buffer), as: dtype, encoding: encoding)
+            var values = Array(t.buffer)
+            switch roundedTo {
+            case .f16?: values = values.map { HalfFloat.f16ToF32(HalfFloat.f32ToF16($0)) }
+            case .bf16?: values = values.map { HalfFloat.bf16ToF32(HalfFloat.f32ToBF16($0)) }
+            default: break
+            }
+            try writer.add(name: name, shape: t.shape, values: values, as: dtype, encoding: encoding)
         }
-        let path = NSTemporaryDirectory() + "titok-\(f.name)-\(dtype)-\(encoding)-\(UUID().uuidString).tzw"
+        let path = NSTemporaryDirectory() + "titok-\(f.name)-\(dtype)-\(encoding)-\(roundedTo.map { "\($0)" } ?? "")-\(UUID().uuidString).tzw"
         try writer.write(to: path, metadata: ModelMetadata(family: "titok", variant: f.name, config: f.config.json))
         return path
     }
@@ -56,6 +63,26 @@ final class WeightFileModelTests: XCTestCase {
             if dtype == .f32 { XCTAssertEqual(matches, expected.count) } else { XCTAssertGreaterThanOrEqual(matches, expected.count * 9 / 10, "\(dtype)") }
             let decoded = try enc.latents.withUnsafeBufferPointer { try model.decode(latents: $0, batch: f.batch) }
             XCTAssertTrue(decoded.allSatisfy { $0.isFinite })
+        }
+    }
+
+    /// Raw 16-bit files feed their Linear weights straight from the file into the packed panels
+    /// (no float32 copy): every output equals that of an f32 file of the same rounded values.
+    func testRawHalfFilesMatchF32FilesOfTheRoundedValues() throws {
+        let f = try TiTokFixture("tiny_vq8k_r64_t16")
+        let px = try f.pixels()
+        for dtype in [DType.f16, .bf16] {
+            let half = try writeFixture(f, dtype: dtype, encoding: .raw)
+            let rounded = try writeFixture(f, dtype: .f32, encoding: .raw, roundedTo: dtype)
+            defer { for p in [half, rounded] { try? FileManager.default.removeItem(atPath: p) } }
+            let a = try tokenizer(half), b = try tokenizer(rounded)
+            let ea = try px.withUnsafeBufferPointer { try a.encode(pixels: $0, batch: f.batch) }
+            let eb = try px.withUnsafeBufferPointer { try b.encode(pixels: $0, batch: f.batch) }
+            XCTAssertEqual(ea.preQuantization, eb.preQuantization, "\(dtype)")
+            XCTAssertEqual(ea.tokens, eb.tokens, "\(dtype)")
+            let da = try ea.latents.withUnsafeBufferPointer { try a.decode(latents: $0, batch: f.batch) }
+            let db = try eb.latents.withUnsafeBufferPointer { try b.decode(latents: $0, batch: f.batch) }
+            XCTAssertEqual(da, db, "\(dtype)")
         }
     }
 

@@ -113,6 +113,37 @@ final class RoundTripTests: XCTestCase {
         XCTAssertEqual(Array(t.buffer), TZW.values(6))
     }
 
+    /// Raw 16-bit and f64 tensors can be read range by range without a cached copy; raw f32,
+    /// compressed tensors, integers and unknown names are not offered that way.
+    func testDeferredReadsMatchTheConversionByRange() throws {
+        let values = TZW.values(6 * 7)
+        let w = try WeightFileWriter()
+        for dtype in floatTypes {
+            for encoding in [TensorEncoding.raw, .zlibShuffle] {
+                try w.add(name: "\(dtype)-\(encoding)", shape: [6, 7], values: values, as: dtype, encoding: encoding)
+            }
+        }
+        try w.add(name: "ints", dtype: .i32, shape: [3], bytes: [UInt8](repeating: 1, count: 12), encoding: .raw)
+        let file = try WeightFile(bytes: try w.serialized(metadata: TZW.metadata))
+        for dtype in floatTypes {
+            let name = "\(dtype)-raw"
+            XCTAssertNil(file.deferredFloat32("\(dtype)-zlibShuffle"))
+            guard dtype != .f32 else { XCTAssertNil(file.deferredFloat32(name)); continue }
+            guard let deferred = file.deferredFloat32(name) else { return XCTFail("\(dtype) raw not deferred") }
+            XCTAssertEqual(deferred.shape, [6, 7])
+            XCTAssertEqual(deferred.count, 42)
+            let converted = Array(try file.float32(name).buffer)
+            var got = [Float](repeating: .nan, count: 14)
+            got.withUnsafeMutableBufferPointer { deferred.read(elements: 14..<28, into: $0.baseAddress!) }
+            XCTAssertEqual(got, Array(converted[14..<28]), "\(dtype)")
+            deferred.releaseResidentPages()  // a heap-held file: no effect, values still readable
+            got.withUnsafeMutableBufferPointer { deferred.read(elements: 28..<42, into: $0.baseAddress!) }
+            XCTAssertEqual(got, Array(converted[28..<42]), "\(dtype)")
+        }
+        XCTAssertNil(file.deferredFloat32("ints"))
+        XCTAssertNil(file.deferredFloat32("missing"))
+    }
+
     func testConvertedTensorsAreCachedOnce() throws {
         let file = try WeightFile(bytes: try TZW.small())
         let first = try file.float32("b"), second = try file.float32("b")

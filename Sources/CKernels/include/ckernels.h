@@ -54,6 +54,12 @@ void ck_gelu(float *x, ptrdiff_t count);
    max-subtracted, exp as in ck_scale_shift_silu, sums in eight interleaved partial sums. */
 void ck_softmax_rows(float *p, int rows, int width, ptrdiff_t ld, float scale);
 
+/* LayerNorm of `rows` rows of x (stride ldx, `width` values) into y (stride ldy; y may be x):
+   y = (x - mean) / sqrt(var + eps) * weight + bias, mean and variance summed in double in
+   eight interleaved partial sums. */
+void ck_layer_norm_rows(const float *x, ptrdiff_t ldx, float *y, ptrdiff_t ldy, int rows, int width,
+                        const float *weight, const float *bias, float eps);
+
 /* Winograd F(4x4, 3x3) transforms (same clones and rounding rules as the activations).
    Input: six rows of n = 4 * tiles + 2 floats (stride n) covering `tiles` tiles side by side;
    `scratch` holds 6 n floats. Writes V[p][tile] = (B^T d B)[p] at v[p * point_stride + tile]
