@@ -74,6 +74,12 @@ public final class FloatStorage: @unchecked Sendable {
         pointer = UnsafeMutableBufferPointer(start: typed, count: count)
     }
 
+    /// `count` floats left uninitialised, for a caller that writes every one before any read.
+    init(uninitializedCount count: Int) {
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
+        pointer = UnsafeMutableBufferPointer(start: raw.bindMemory(to: Float.self, capacity: max(count, 1)), count: count)
+    }
+
     public convenience init(_ values: [Float]) {
         self.init(count: values.count)
         _ = pointer.initialize(from: values)

@@ -176,7 +176,7 @@ public final class WeightFile: TensorProvider, @unchecked Sendable {
 
     private func convert(_ entry: TensorEntry) throws -> FloatStorage {
         let count = entry.elementCount
-        let out = FloatStorage(count: count)
+        let out = FloatStorage(uninitializedCount: count)  // every element written below (or thrown away)
         let destination = UnsafeMutableBufferPointer(start: out.pointer.baseAddress, count: count)
         func widen(_ raw: UnsafeRawBufferPointer) {
             Self.widen(entry.dtype, raw, elements: 0..<count, into: out.pointer.baseAddress!)
