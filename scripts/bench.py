@@ -8,7 +8,7 @@ converted with tools/convert_checkpoint.py, exported to ONNX (when onnxruntime a
 installed), and the three implementations run the identical weights in the same run: one
 process each, calls alternated one by one (the order rotated every round, a pause between
 calls so no peer's idle threads spin on the next one's cores). Prints medians and ratios.
-An OpenBLAS sgemm peak measurement opens the run (scripts/bench/sgemm_peak.c).
+An OpenBLAS sgemm peak and FMA-throughput measurement opens the run (scripts/bench/sgemm_peak.c).
 
   python scripts/bench.py --variants TiTok-S-128,TiTok-L-32 --reference /tmp/ref --threads 2
   python scripts/bench.py --json results.json          # every variant, ours only
@@ -66,7 +66,7 @@ def sgemm_peak(threads: int, work: Path) -> dict | None:
         log("sgemm peak: no C compiler, skipped")
         return None
     if not exe.exists() or exe.stat().st_mtime < src.stat().st_mtime:
-        subprocess.run([cc, "-O2", "-o", str(exe), str(src), "-lopenblas"], check=True)
+        subprocess.run([cc, "-O2", "-pthread", "-o", str(exe), str(src), "-lopenblas"], check=True)
     out = subprocess.run([str(exe), str(threads)], check=True, capture_output=True, text=True).stdout
     return json.loads(out)
 
@@ -181,7 +181,9 @@ def ratio(a, b) -> str:
 def print_table(results: list[dict], sgemm: dict | None) -> None:
     if sgemm:
         print(f"sgemm peak ({sgemm['threads']} threads): 2048^3 {sgemm['sgemm_2048_gflops']:.0f} GFLOP/s, "
-              f"289x4096x1024 {sgemm['sgemm_289x4096x1024_gflops']:.0f} GFLOP/s")
+              f"289x4096x1024 {sgemm['sgemm_289x4096x1024_gflops']:.0f} GFLOP/s"
+              + (f"; FMA ceiling {sgemm['fma_peak_gflops']:.0f} GFLOP/s ({sgemm['fma_lanes']}-lane FMAs)"
+                 if sgemm.get("fma_peak_gflops") else ""))
     head = f"{'variant':<22} {'stage':<7} {'ours':>7} {'torch':>7} {'ort':>7} {'/torch':>7} {'/ort':>6}  zoo bench: ms, GFLOP/s, peak RSS"
     print(head)
     print("-" * len(head))
