@@ -121,3 +121,22 @@ CLONES void ck_layer_norm_rows(const float *x, ptrdiff_t ldx, float *y, ptrdiff_
         for (j = 0; j < width; j++) dst[j] = (src[j] - m) * rstd * weight[j] + bias[j];
     }
 }
+
+CLONES void ck_tanh(float *x, ptrdiff_t count) {
+    for (ptrdiff_t i = 0; i < count; i++) {
+        float v = x[i];
+        float a = v < 0 ? -v : v;
+        /* |v| < 0.625: odd polynomial (Cephes tanhf); else 1 - 2 / (exp(2|v|) + 1). */
+        float z = a * a;
+        float p = -5.70498872745e-3f;
+        p = p * z + 2.06390887954e-2f;
+        p = p * z + -5.37397155531e-2f;
+        p = p * z + 1.33314422036e-1f;
+        p = p * z + -3.33332819422e-1f;
+        float small = p * z * a + a;
+        float e = expf_poly(2.0f * clampf(a, 0.0f, 9.0f));
+        float large = 1.0f - 2.0f / (e + 1.0f);
+        float t = a < 0.625f ? small : large;
+        x[i] = __builtin_copysignf(t, v);
+    }
+}

@@ -8,10 +8,11 @@ public enum Activations {
         VectorActivations.gelu(x, count: count)  // erf to within 1e-6, eight lanes at a time
     }
 
+    /// tanh to within 2e-7 (the C kernel, vectorised for this CPU), in chunks over the threads.
     public static func tanh(_ x: UnsafeMutablePointer<Float>, count: Int) {
         Parallel.forEach(chunks(count)) { c in
             let (lo, hi) = range(c, count)
-            for i in lo..<hi { x[i] = tanhf(x[i]) }
+            ck_tanh(x + lo, hi - lo)
         }
     }
 

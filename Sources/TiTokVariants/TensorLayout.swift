@@ -116,11 +116,14 @@ struct CheckedWeights {
     /// A Linear weight [out, in] for `Dense.linear(_:rows:weight:...)`; its file pages are given
     /// back once the packed copy exists (raw f32 files), so it is not resident twice.
     /// A raw 16-bit tensor is read straight from the file when packed (no float32 copy).
+    /// 1x1 convolution weights [out, in, 1, 1] are taken as [out, in].
     func linear(_ name: String) throws -> PackedLinearWeight {
-        if let file = tensors as? WeightFile, let deferred = file.deferredFloat32(name), let shape = expected[name],
-           shape.count == 2, deferred.shape == shape {
-            let k = shape[1]
-            return PackedLinearWeight(outFeatures: shape[0], inFeatures: k, readRows: { first, count, destination in
+        guard let shape = expected[name], shape.count >= 2, shape.dropFirst(2).allSatisfy({ $0 == 1 }) else {
+            throw ZooError.incompatibleWeights("tensor '\(name)' is not a Linear or 1x1 convolution weight")
+        }
+        let n = shape[0], k = shape[1]
+        if let file = tensors as? WeightFile, let deferred = file.deferredFloat32(name), deferred.shape == shape {
+            return PackedLinearWeight(outFeatures: n, inFeatures: k, readRows: { first, count, destination in
                 deferred.read(elements: first * k..<(first + count) * k, into: destination)
             }, releaseSource: { deferred.releaseResidentPages() })
         }
@@ -129,7 +132,7 @@ struct CheckedWeights {
         if let file = tensors as? WeightFile {
             release = { @Sendable in file.releaseResidentPages(of: t) }
         }
-        return PackedLinearWeight(weight: t.baseAddress, outFeatures: t.shape[0], inFeatures: t.shape[1], owner: t.owner,
+        return PackedLinearWeight(weight: t.baseAddress, outFeatures: n, inFeatures: k, owner: t.owner,
                                   releaseSource: release)
     }
 }

@@ -65,12 +65,13 @@ struct LegacyHead: @unchecked Sendable {
     let width: Int
     let classes: Int
     let zChannels: Int
-    let w0, b0, w2, b2, pixelCodebook: Float32Tensor
+    let b0, b2, pixelCodebook: Float32Tensor
+    let w0, w2: PackedLinearWeight
 
     init(_ w: CheckedWeights, config c: TiTokConfig) throws {
         width = c.decoder.width; classes = c.pixelCodebookSize; zChannels = c.pixelZChannels
-        w0 = try w("decoder.ffn.0.weight"); b0 = try w("decoder.ffn.0.bias")
-        w2 = try w("decoder.ffn.2.weight"); b2 = try w("decoder.ffn.2.bias")
+        w0 = try w.linear("decoder.ffn.0.weight"); b0 = try w("decoder.ffn.0.bias")
+        w2 = try w.linear("decoder.ffn.2.weight"); b2 = try w("decoder.ffn.2.bias")
         pixelCodebook = try w("pixel_quantize.embedding.weight")
     }
 
@@ -80,12 +81,10 @@ struct LegacyHead: @unchecked Sendable {
         var out = [Float](repeating: 0, count: rows * classes)
         features.withUnsafeBufferPointer { f in
             hidden.withUnsafeMutableBufferPointer { h in
-                Dense.linear(f.baseAddress!, rows: rows, inFeatures: width, weight: w0.baseAddress, bias: b0.baseAddress,
-                             outFeatures: 2 * width, into: h.baseAddress!)
+                Dense.linear(f.baseAddress!, rows: rows, weight: w0, bias: b0.baseAddress, into: h.baseAddress!)
                 Activations.tanh(h.baseAddress!, count: rows * 2 * width)
                 out.withUnsafeMutableBufferPointer { o in
-                    Dense.linear(h.baseAddress!, rows: rows, inFeatures: 2 * width, weight: w2.baseAddress,
-                                 bias: b2.baseAddress, outFeatures: classes, into: o.baseAddress!)
+                    Dense.linear(h.baseAddress!, rows: rows, weight: w2, bias: b2.baseAddress, into: o.baseAddress!)
                 }
             }
         }
@@ -110,23 +109,23 @@ struct LegacyHead: @unchecked Sendable {
 /// Single-stage head: 1x1 conv W -> P*P*3, depth-to-space, 3x3 conv 3->3.
 struct RGBHead: @unchecked Sendable {
     let config: TiTokConfig
-    let w0, b0, convW, convB: Float32Tensor
+    let b0, convW, convB: Float32Tensor
+    let w0: PackedLinearWeight
 
     init(_ w: CheckedWeights, config c: TiTokConfig) throws {
         config = c
-        w0 = try w("decoder.ffn.0.weight"); b0 = try w("decoder.ffn.0.bias")
+        w0 = try w.linear("decoder.ffn.0.weight"); b0 = try w("decoder.ffn.0.bias")
         convW = try w("decoder.conv_out.weight"); convB = try w("decoder.conv_out.bias")
     }
 
     /// features [B * G, W] -> pixels [B, 3, R, R].
     func pixels(_ features: [Float], batch: Int) -> [Float] {
-        let c = config, p = c.patchSize, g = c.gridSide, gg = c.numPatches, r = c.resolution, w = c.decoder.width
+        let c = config, p = c.patchSize, g = c.gridSide, gg = c.numPatches, r = c.resolution
         let outF = p * p * 3
         var patches = [Float](repeating: 0, count: batch * gg * outF)
         features.withUnsafeBufferPointer { f in
             patches.withUnsafeMutableBufferPointer { pt in
-                Dense.linear(f.baseAddress!, rows: batch * gg, inFeatures: w, weight: w0.baseAddress, bias: b0.baseAddress,
-                             outFeatures: outF, into: pt.baseAddress!)
+                Dense.linear(f.baseAddress!, rows: batch * gg, weight: w0, bias: b0.baseAddress, into: pt.baseAddress!)
             }
         }
         var image = [Float](repeating: 0, count: 3 * r * r)

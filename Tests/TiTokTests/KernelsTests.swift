@@ -136,6 +136,23 @@ final class KernelsTests: XCTestCase {
         }
     }
 
+    /// tanh over a dense grid, both sides of the 0.625 switch, huge values, infinities and NaN.
+    func testTanhKernelIsWithinThreeTenthsOfAMillionth() {
+        var x = stride(from: -12.0, through: 12.0, by: 0.001).map { Float($0) }
+        x += [0, -0.0, 0.625, -0.625, 0.62499994, 1e-30, -1e-30, 1e-8, 1e30, -1e30, .infinity, -.infinity]
+        var t = x
+        t.withUnsafeMutableBufferPointer { Activations.tanh($0.baseAddress!, count: $0.count) }
+        for (v, got) in zip(x, t) {
+            XCTAssertEqual(Double(got), Foundation.tanh(Double(v)), accuracy: 3e-7, "tanh(\(v))")
+        }
+        var zeros: [Float] = [-0.0, 0.0]
+        Activations.tanh(&zeros, count: 2)
+        XCTAssertEqual(zeros.map(\.sign), [.minus, .plus])
+        var nan: [Float] = [.nan]
+        Activations.tanh(&nan, count: 1)
+        XCTAssertTrue(nan[0].isNaN)
+    }
+
     func testTanhAndSiLUIncludingTail() {
         var rng = Values(state: 3)
         let x = rng.array(21, scale: 12)  // 21: two 8-lane groups and a tail

@@ -50,6 +50,10 @@ void ck_scale_shift_silu(const float *src, float *dst, ptrdiff_t count, float sc
 /* x[i] = x[i] (1 + erf(x[i] / sqrt 2)) / 2 in place (erf: rational approximation on [-4, 4]). */
 void ck_gelu(float *x, ptrdiff_t count);
 
+/* x[i] = tanh(x[i]) in place: an odd polynomial below 0.625 in magnitude, 1 - 2 / (exp(2|x|) + 1)
+   above (exp as in ck_scale_shift_silu, |x| clamped at 9 where tanh is 1 in float). */
+void ck_tanh(float *x, ptrdiff_t count);
+
 /* Each of `rows` rows of p (stride ld, `width` values) becomes softmax(scale * row) in place:
    max-subtracted, exp as in ck_scale_shift_silu, sums in eight interleaved partial sums. */
 void ck_softmax_rows(float *p, int rows, int width, ptrdiff_t ld, float scale);
