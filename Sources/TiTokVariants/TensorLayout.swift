@@ -118,7 +118,10 @@ struct CheckedWeights {
     /// A raw 16-bit tensor is read straight from the file when packed (no float32 copy).
     /// 1x1 convolution weights [out, in, 1, 1] are taken as [out, in].
     func linear(_ name: String) throws -> PackedLinearWeight {
-        guard let shape = expected[name], shape.count >= 2, shape.dropFirst(2).allSatisfy({ $0 == 1 }) else {
+        guard let shape = expected[name] else {
+            throw ZooError.incompatibleWeights("tensor '\(name)' is not part of this architecture")
+        }
+        guard shape.count >= 2, shape.dropFirst(2).allSatisfy({ $0 == 1 }) else {
             throw ZooError.incompatibleWeights("tensor '\(name)' is not a Linear or 1x1 convolution weight")
         }
         let n = shape[0], k = shape[1]

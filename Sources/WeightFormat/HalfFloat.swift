@@ -1,16 +1,19 @@
 /// Conversions between float32 and the 16-bit float formats (IEEE half, bfloat16).
 public enum HalfFloat {
     /// IEEE 754 binary16 bits -> float32 (exact, handles subnormals, inf, NaN payloads).
-    /// Branch-free, so loops over it vectorise: the 15 magnitude bits moved into a float32's
-    /// exponent and mantissa and scaled by 2^112 give every finite value (subnormals included)
-    /// exactly; infinities and NaNs take the all-ones exponent.
+    /// Branch-free (selects only), so loops over it vectorise: normal values re-bias the
+    /// exponent in integer arithmetic, subnormals are mantissa x 2^-24 (no float32 subnormal is
+    /// ever an operand, so a host that sets denormals-are-zero gets the same bits), infinities
+    /// and NaNs take the all-ones exponent.
     @inline(__always)
     public static func f16ToF32(_ h: UInt16) -> Float {
         let bits = UInt32(h)
         let magnitude = bits & 0x7FFF
-        let finite = (Float(bitPattern: magnitude << 13) * 0x1p112).bitPattern
+        let normal = (magnitude << 13) &+ (112 << 23)
+        let subnormal = (Float(magnitude) * 0x1p-24).bitPattern
         let special = 0x7F80_0000 | (magnitude & 0x3FF) << 13
-        return Float(bitPattern: (magnitude >= 0x7C00 ? special : finite) | (bits & 0x8000) << 16)
+        let value = magnitude >= 0x7C00 ? special : (magnitude < 0x400 ? subnormal : normal)
+        return Float(bitPattern: value | (bits & 0x8000) << 16)
     }
 
     /// float32 -> IEEE binary16 bits, round to nearest even.
