@@ -23,10 +23,7 @@ public enum Dense {
         }
         var beta: Float = accumulate ? 1 : 0
         if let b = bias {
-            for r in 0..<m {
-                let row = y + r * ldy
-                if accumulate { for j in 0..<n { row[j] += b[j] } } else { for j in 0..<n { row[j] = b[j] } }
-            }
+            seedBias(b, rows: m, columns: 0..<n, into: y, ldy: ldy, accumulate: accumulate)
             beta = 1
         }
         guard k > 0 else { return }
@@ -52,12 +49,7 @@ public enum Dense {
             let p0 = panelCount * part / parts, p1 = panelCount * (part + 1) / parts
             let j0 = p0 * width, j1 = min(n, p1 * width)
             guard j0 < j1 else { return }
-            if let b = bias {
-                for r in 0..<m {
-                    let row = y + r * ldy
-                    if accumulate { for j in j0..<j1 { row[j] += b[j] } } else { for j in j0..<j1 { row[j] = b[j] } }
-                }
-            }
+            if let b = bias { seedBias(b, rows: m, columns: j0..<j1, into: y, ldy: ldy, accumulate: accumulate) }
             ck_gemm_rows_by_columns(0, Int32(m), Int32(j1 - j0), Int32(k), x, ldx, panels + p0 * k * width, width,
                                     k * width, y + j0, ldy, 0, (accumulate || bias != nil) ? 1 : 0)
         }
@@ -71,6 +63,16 @@ public enum Dense {
         return max(1, min(threads, panelCount, (m * n * k) >> 20))
     }
 
+    /// Columns `columns` of rows 0..<m of y start from the bias (added to what y holds when
+    /// `accumulate`), so the product can then be accumulated onto them.
+    private static func seedBias(_ b: UnsafePointer<Float>, rows m: Int, columns: Range<Int>, into y: UnsafeMutablePointer<Float>,
+                                 ldy: Int, accumulate: Bool) {
+        for r in 0..<m {
+            let row = y + r * ldy
+            if accumulate { for j in columns { row[j] += b[j] } } else { for j in columns { row[j] = b[j] } }
+        }
+    }
+
     /// Output columns `columns` of `linear` (rows `columns` of the weight).
     private static func linearBlock(_ x: UnsafePointer<Float>, rows m: Int, inFeatures k: Int, weight w: UnsafePointer<Float>,
                                     bias: UnsafePointer<Float>?, columns: Range<Int>, into y: UnsafeMutablePointer<Float>,
@@ -79,10 +81,7 @@ public enum Dense {
         let n0 = columns.lowerBound, nb = columns.count
         var beta: Float = accumulate ? 1 : 0
         if let b = bias {
-            for r in 0..<m {
-                let row = y + r * ldy
-                if accumulate { for j in columns { row[j] += b[j] } } else { for j in columns { row[j] = b[j] } }
-            }
+            seedBias(b, rows: m, columns: columns, into: y, ldy: ldy, accumulate: accumulate)
             beta = 1
         }
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(nb), Int32(k), 1,
