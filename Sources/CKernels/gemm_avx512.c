@@ -9,7 +9,7 @@
 #include <string.h>
 
 #ifndef KBLOCK
-#define KBLOCK 256
+#define KBLOCK 1024
 #endif
 
 #if defined(__x86_64__)
@@ -132,7 +132,7 @@ TARGET void ck_gemm_rows_by_columns(int row0, int row1, int n, int k,
     for (int k0 = 0; k0 < k || (k == 0 && k0 == 0); k0 += KBLOCK) {
         int kc = k - k0 < KBLOCK ? k - k0 : KBLOCK;
         int acc = accumulate || k0 > 0;
-        /* Panels outer: one panel's kc x 48 block (48 KiB) stays in L1 while the rows stream by. */
+        /* Panels outer: one panel's kc x 48 block (up to 192 KiB) stays in L2 while the rows stream by. */
         for (int p = 0; p < panels; p++) {
             int j0 = p * CK_PANEL_COLS;
             int cols = n - j0 < CK_PANEL_COLS ? n - j0 : CK_PANEL_COLS;

@@ -33,7 +33,7 @@ void ck_pack_columns(int m, int k, const float *x, ptrdiff_t ldx, float *dst);
    = CK_PANEL_COLS for a plain row-major b).
    With transposed_out 0 the result goes to c[r * ldc + j], else to c[j * ldc + r]; it is added
    to what c holds when accumulate is 1, else stored. Each element is summed in k order in
-   blocks of 256, so results do not depend on m, n, the row range or the column position. */
+   blocks of 1024, so results do not depend on m, n, the row range or the column position. */
 void ck_gemm_rows_by_columns(int row0, int row1, int n, int k,
                              const float *a, ptrdiff_t lda,
                              const float *b, ptrdiff_t ldb, ptrdiff_t panel_stride,
