@@ -66,7 +66,7 @@ void ck_pack_columns(int m, int k, const float *x, ptrdiff_t ldx, float *dst) {
    Constant MR and NV after inlining, so the accumulators live in registers. */
 static inline __attribute__((always_inline)) TARGET void tile(
     const int MR, const int NV, int kc, const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb,
-    __mmask16 lastMask, float *c, ptrdiff_t ldc, int transposed, int accumulate) {
+    __mmask16 lastMask, float *c, ptrdiff_t ldc, int transposed, int accumulate, const float *bias) {
     __m512 acc[8][3];
     for (int r = 0; r < MR; r++)
         for (int v = 0; v < NV; v++) acc[r][v] = _mm512_setzero_ps();
@@ -83,12 +83,19 @@ static inline __attribute__((always_inline)) TARGET void tile(
         b += ldb;
     }
     if (!transposed) {
+        __m512 bv[3];
+        if (bias)
+            for (int v = 0; v < NV; v++)
+                bv[v] = _mm512_maskz_loadu_ps((v == NV - 1) ? lastMask : (__mmask16)0xffff, bias + 16 * v);
         for (int r = 0; r < MR; r++) {
             float *row = c + r * ldc;
             for (int v = 0; v < NV; v++) {
                 __mmask16 mk = (v == NV - 1) ? lastMask : (__mmask16)0xffff;
                 __m512 x = acc[r][v];
-                if (accumulate) x = _mm512_add_ps(_mm512_maskz_loadu_ps(mk, row + 16 * v), x);
+                /* (c + bias) + sum or bias + sum: what seeding c with the bias and then adding gives. */
+                if (accumulate && bias) x = _mm512_add_ps(_mm512_add_ps(_mm512_maskz_loadu_ps(mk, row + 16 * v), bv[v]), x);
+                else if (accumulate) x = _mm512_add_ps(_mm512_maskz_loadu_ps(mk, row + 16 * v), x);
+                else if (bias) x = _mm512_add_ps(bv[v], x);
                 _mm512_mask_storeu_ps(row + 16 * v, mk, x);
             }
         }
@@ -99,17 +106,21 @@ static inline __attribute__((always_inline)) TARGET void tile(
         int cols = 16 * (NV - 1) + __builtin_popcount((unsigned)lastMask);
         for (int j = 0; j < cols; j++) {
             float *dst = c + j * ldc;
-            if (accumulate) { for (int r = 0; r < MR; r++) dst[r] += t[r][j]; }
+            float bj = bias ? bias[j] : 0.0f;
+            if (accumulate && bias) { for (int r = 0; r < MR; r++) dst[r] = (dst[r] + bj) + t[r][j]; }
+            else if (accumulate) { for (int r = 0; r < MR; r++) dst[r] += t[r][j]; }
+            else if (bias) { for (int r = 0; r < MR; r++) dst[r] = bj + t[r][j]; }
             else { for (int r = 0; r < MR; r++) dst[r] = t[r][j]; }
         }
     }
 }
 
 #define TILE_CASE(MR, NV) \
-    case (MR - 1) * 3 + (NV - 1): tile(MR, NV, kc, a, lda, b, ldb, lastMask, c, ldc, transposed, accumulate); break;
+    case (MR - 1) * 3 + (NV - 1): tile(MR, NV, kc, a, lda, b, ldb, lastMask, c, ldc, transposed, accumulate, bias); break;
 
 static TARGET void tile_dispatch(int mr, int nv, int kc, const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb,
-                                 __mmask16 lastMask, float *c, ptrdiff_t ldc, int transposed, int accumulate) {
+                                 __mmask16 lastMask, float *c, ptrdiff_t ldc, int transposed, int accumulate,
+                                 const float *bias) {
     switch ((mr - 1) * 3 + (nv - 1)) {
         TILE_CASE(1, 1) TILE_CASE(1, 2) TILE_CASE(1, 3)
         TILE_CASE(2, 1) TILE_CASE(2, 2) TILE_CASE(2, 3)
@@ -126,12 +137,14 @@ static TARGET void tile_dispatch(int mr, int nv, int kc, const float *a, ptrdiff
 TARGET void ck_gemm_rows_by_columns(int row0, int row1, int n, int k,
                                     const float *a, ptrdiff_t lda,
                                     const float *b, ptrdiff_t ldb, ptrdiff_t panel_stride,
-                                    float *c, ptrdiff_t ldc, int transposed_out, int accumulate) {
+                                    float *c, ptrdiff_t ldc, int transposed_out, int accumulate,
+                                    const float *bias) {
     if (row1 <= row0 || n <= 0) return;
     int panels = (n + CK_PANEL_COLS - 1) / CK_PANEL_COLS;
     for (int k0 = 0; k0 < k || (k == 0 && k0 == 0); k0 += KBLOCK) {
         int kc = k - k0 < KBLOCK ? k - k0 : KBLOCK;
         int acc = accumulate || k0 > 0;
+        const float *blockBias = k0 == 0 ? bias : NULL; /* added once, with the first block */
         /* Panels outer: one panel's kc x 48 block (up to 192 KiB) stays in L2 while the rows stream by. */
         for (int p = 0; p < panels; p++) {
             int j0 = p * CK_PANEL_COLS;
@@ -144,7 +157,8 @@ TARGET void ck_gemm_rows_by_columns(int row0, int row1, int n, int k,
                 int mr = row1 - r0 < CK_TILE_ROWS ? row1 - r0 : CK_TILE_ROWS;
                 const float *ablock = a + (size_t)r0 * lda + k0;
                 float *cblock = transposed_out ? c + (size_t)j0 * ldc + r0 : c + (size_t)r0 * ldc + j0;
-                tile_dispatch(mr, nv, kc, ablock, lda, bblock, ldb, lastMask, cblock, ldc, transposed_out, acc);
+                tile_dispatch(mr, nv, kc, ablock, lda, bblock, ldb, lastMask, cblock, ldc, transposed_out, acc,
+                              blockBias ? blockBias + j0 : NULL);
             }
         }
         if (k == 0) break;
@@ -154,8 +168,8 @@ TARGET void ck_gemm_rows_by_columns(int row0, int row1, int n, int k,
 #else
 void ck_gemm_rows_by_columns(int row0, int row1, int n, int k, const float *a, ptrdiff_t lda, const float *b,
                              ptrdiff_t ldb, ptrdiff_t panel_stride, float *c, ptrdiff_t ldc, int transposed_out,
-                             int accumulate) {
-    (void)row0; (void)row1; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb; (void)panel_stride;
+                             int accumulate, const float *bias) {
+    (void)bias; (void)row0; (void)row1; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb; (void)panel_stride;
     (void)c; (void)ldc; (void)transposed_out; (void)accumulate;
 }
 #endif

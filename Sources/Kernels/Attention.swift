@@ -21,13 +21,18 @@ public enum Attention {
             let base = qkv + b * t * ld
             let qp = base + (t - q) * ld + h * d, kp = base + w + h * d, vp = base + 2 * w + h * d
             scratch.with { buffer in
-                // scores = Q K^T, then softmax(scale * scores) V (the scale folded into the softmax,
-                // so both products take Dense.gemm's fastest route: the AVX-512 kernel where enabled).
+                let o = out + b * q * w + h * d
+                if VectorGEMM.isEnabled {
+                    // The fused C head: scores, unnormalised softmax, E V scaled by 1 / row sum.
+                    let count = Int(ck_attention_scratch_count(Int32(q), Int32(t), Int32(d)))
+                    ck_attention_head(qp, kp, vp, ld, Int32(q), Int32(t), Int32(d), scale, o, w, buffer.pointer(count: count))
+                    return
+                }
+                // scores = Q K^T, then softmax(scale * scores) V (the scale folded into the softmax).
                 let scores = buffer.pointer(count: q * t)
                 Dense.gemm(transB: true, m: q, n: t, k: d, a: qp, lda: ld, b: kp, ldb: ld, c: scores, ldc: t, parallel: false)
                 ck_softmax_rows(scores, Int32(q), Int32(t), t, scale)
-                Dense.gemm(m: q, n: d, k: t, a: scores, lda: t, b: vp, ldb: ld, c: out + b * q * w + h * d, ldc: w,
-                           parallel: false)
+                Dense.gemm(m: q, n: d, k: t, a: scores, lda: t, b: vp, ldb: ld, c: o, ldc: w, parallel: false)
             }
         }
     }

@@ -43,16 +43,27 @@ public enum Dense {
         }
         let ldx = ldx ?? k, ldy = ldy ?? n
         let panels = weight.panels()
-        let width = VectorGEMM.panelColumns, panelCount = (n + width - 1) / width
+        let width = VectorGEMM.panelColumns
         let parts = packedLinearParts(rows: m, outFeatures: n, inFeatures: k, threads: ComputeThreads.count)
         Parallel.forEach(parts) { part in
-            let p0 = panelCount * part / parts, p1 = panelCount * (part + 1) / parts
-            let j0 = p0 * width, j1 = min(n, p1 * width)
-            guard j0 < j1 else { return }
-            if let b = bias { seedBias(b, rows: m, columns: j0..<j1, into: y, ldy: ldy, accumulate: accumulate) }
-            ck_gemm_rows_by_columns(0, Int32(m), Int32(j1 - j0), Int32(k), x, ldx, panels + p0 * k * width, width,
-                                    k * width, y + j0, ldy, 0, (accumulate || bias != nil) ? 1 : 0)
+            // Column ranges on 16-column (one vector) boundaries, so the threads get equal work even
+            // when the panel count does not divide evenly; a range starting inside a panel runs
+            // that panel's remaining columns first.
+            var j0 = packedLinearBoundary(part, of: parts, outFeatures: n)
+            let j1 = packedLinearBoundary(part + 1, of: parts, outFeatures: n)
+            while j0 < j1 {
+                let panel = j0 / width, offset = j0 - panel * width
+                let end = offset > 0 ? min(j1, (panel + 1) * width) : j1
+                ck_gemm_rows_by_columns(0, Int32(m), Int32(end - j0), Int32(k), x, ldx, panels + panel * k * width + offset,
+                                        width, k * width, y + j0, ldy, 0, accumulate ? 1 : 0, bias.map { $0 + j0 })
+                j0 = end
+            }
         }
+    }
+
+    /// First output column of thread `part` of `parts` in a packed Linear: a multiple of 16.
+    public static func packedLinearBoundary(_ part: Int, of parts: Int, outFeatures n: Int) -> Int {
+        part >= parts ? n : min(n, (n * part / parts) / 16 * 16)
     }
 
     /// Threads a packed Linear of this shape runs on: its column panels are split over up to

@@ -29,7 +29,7 @@ public enum VectorGEMM {
     static func multiply(rows: Range<Int>, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
                          b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
         ck_gemm_rows_by_columns(Int32(rows.lowerBound), Int32(rows.upperBound), Int32(n), Int32(k), a, lda,
-                                b, ldb, panelColumns, c, ldc, 0, accumulate ? 1 : 0)
+                                b, ldb, panelColumns, c, ldc, 0, accumulate ? 1 : 0, nil)
     }
 }
 
@@ -53,7 +53,7 @@ extension VectorGEMM {
                 guard lo < hi else { return }
                 if let panels {
                     ck_gemm_rows_by_columns(Int32(lo), Int32(hi), Int32(n), Int32(k), a, lda, panels, panelColumns,
-                                            k * panelColumns, c, ldc, 0, accumulate ? 1 : 0)
+                                            k * panelColumns, c, ldc, 0, accumulate ? 1 : 0, nil)
                 } else {
                     multiply(rows: lo..<hi, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
                 }

@@ -94,6 +94,27 @@ final class KernelsTests: XCTestCase {
         }
     }
 
+    /// Head widths of the released models (64) and wider than one 64-column output block (80),
+    /// sequence lengths that fill neither the 6-row output tiles nor the 16-lane vectors.
+    func testSelfAttentionWideHeadsMatchNaive() {
+        for (t, w, heads) in [(37, 128, 2), (37, 160, 2), (70, 64, 1)] {
+            var rng = Values(state: UInt64(t * w))
+            let qkv = rng.array(t * 3 * w, scale: 1.5)
+            let ref = Self.naiveAttention(qkv, batch: 1, t: t, w: w, heads: heads)
+            var out = [Float](repeating: .nan, count: t * w)
+            out.withUnsafeMutableBufferPointer {
+                Attention.selfAttention(qkv: qkv, batch: 1, tokens: t, width: w, heads: heads, into: $0.baseAddress!)
+            }
+            for i in ref.indices { XCTAssertEqual(Double(out[i]), ref[i], accuracy: 1e-5, "t \(t) w \(w) heads \(heads) at \(i)") }
+            let q = 5
+            var last = [Float](repeating: .nan, count: q * w)
+            last.withUnsafeMutableBufferPointer {
+                Attention.selfAttention(qkv: qkv, batch: 1, tokens: t, width: w, heads: heads, into: $0.baseAddress!, queryRows: q)
+            }
+            XCTAssertEqual(last, Array(out[((t - q) * w)...]), "t \(t) w \(w): last rows alone")
+        }
+    }
+
     func testDirectConvolution3x3And1x1() {
         let c = 4, k = 6, h = 5, w = 7
         var rng = Values(state: 23)

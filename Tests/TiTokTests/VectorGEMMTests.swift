@@ -41,10 +41,10 @@ final class VectorGEMMTests: XCTestCase {
                 if transposed { c = (0..<(m * n)).map { start[($0 % m) * n + $0 / m] } }  // c^T [n][m]
                 if usePacked {
                     ck_gemm_rows_by_columns(0, Int32(m), Int32(n), Int32(k), a, k, packed, width, k * width, &c,
-                                            transposed ? m : n, transposed ? 1 : 0, accumulate ? 1 : 0)
+                                            transposed ? m : n, transposed ? 1 : 0, accumulate ? 1 : 0, nil)
                 } else {
                     ck_gemm_rows_by_columns(0, Int32(m), Int32(n), Int32(k), a, k, b, n, width, &c,
-                                            transposed ? m : n, transposed ? 1 : 0, accumulate ? 1 : 0)
+                                            transposed ? m : n, transposed ? 1 : 0, accumulate ? 1 : 0, nil)
                 }
                 for r in 0..<m {
                     for j in 0..<n {
@@ -67,23 +67,80 @@ final class VectorGEMMTests: XCTestCase {
         var packed = [Float](repeating: 0, count: Int(ck_packed_columns_count(Int32(n), Int32(k))))
         ck_pack_columns(Int32(n), Int32(k), w, k, &packed)
         var whole = [Float](repeating: 0, count: m * n)
-        ck_gemm_rows_by_columns(0, Int32(m), Int32(n), Int32(k), a, k, packed, width, k * width, &whole, n, 0, 0)
+        ck_gemm_rows_by_columns(0, Int32(m), Int32(n), Int32(k), a, k, packed, width, k * width, &whole, n, 0, 0, nil)
         for row in [0, 7, 18] {
             var single = [Float](repeating: 0, count: n)
             a.withUnsafeBufferPointer { ap in
-                ck_gemm_rows_by_columns(0, 1, Int32(n), Int32(k), ap.baseAddress! + row * k, k, packed, width, k * width, &single, n, 0, 0)
+                ck_gemm_rows_by_columns(0, 1, Int32(n), Int32(k), ap.baseAddress! + row * k, k, packed, width, k * width, &single, n, 0, 0, nil)
             }
             XCTAssertEqual(single, Array(whole[(row * n)..<((row + 1) * n)]), "row \(row) alone")
         }
         var split = [Float](repeating: 0, count: m * n)
         split.withUnsafeMutableBufferPointer { sp in
             packed.withUnsafeBufferPointer { pp in
-                ck_gemm_rows_by_columns(0, Int32(m), Int32(width), Int32(k), a, k, pp.baseAddress!, width, k * width, sp.baseAddress!, n, 0, 0)
+                ck_gemm_rows_by_columns(0, Int32(m), Int32(width), Int32(k), a, k, pp.baseAddress!, width, k * width, sp.baseAddress!, n, 0, 0, nil)
                 ck_gemm_rows_by_columns(0, Int32(m), Int32(n - width), Int32(k), a, k, pp.baseAddress! + k * width, width, k * width,
-                                        sp.baseAddress! + width, n, 0, 0)
+                                        sp.baseAddress! + width, n, 0, 0, nil)
             }
         }
         XCTAssertEqual(split, whole)
+    }
+
+    /// A bias passed to the kernel gives the bits of seeding c with it and accumulating (plain
+    /// and transposed output, with and without accumulation, k spanning several blocks), and a
+    /// column range may start inside a packed panel (the 16-column thread split).
+    func testKernelBiasEqualsSeededOutputAndMidPanelRangesMatch() {
+        guard kernelRuns() else { return }
+        let width = VectorGEMM.panelColumns
+        for (m, n, k) in [(13, 100, 70), (9, 50, 2100)] {
+            let a = values(m * k, seed: 5), w = values(n * k, seed: 6), bias = values(n, seed: 7), start = values(m * n, seed: 8)
+            var packed = [Float](repeating: 0, count: Int(ck_packed_columns_count(Int32(n), Int32(k))))
+            ck_pack_columns(Int32(n), Int32(k), w, k, &packed)
+            for transposed in [false, true] {
+                let ldc = transposed ? m : n
+                func at(_ r: Int, _ j: Int) -> Int { transposed ? j * m + r : r * n + j }
+                for accumulate in [false, true] {
+                    var seeded = start, fused = start
+                    for r in 0..<m { for j in 0..<n { seeded[at(r, j)] = accumulate ? start[at(r, j)] + bias[j] : bias[j] } }
+                    ck_gemm_rows_by_columns(0, Int32(m), Int32(n), Int32(k), a, k, packed, width, k * width, &seeded, ldc,
+                                            transposed ? 1 : 0, 1, nil)
+                    ck_gemm_rows_by_columns(0, Int32(m), Int32(n), Int32(k), a, k, packed, width, k * width, &fused, ldc,
+                                            transposed ? 1 : 0, accumulate ? 1 : 0, bias)
+                    XCTAssertEqual(fused, seeded, "m \(m) n \(n) k \(k) transposed \(transposed) accumulate \(accumulate)")
+                }
+            }
+            // Columns [0, 16), [16, 48) (inside panel 0) and [48, n) computed separately.
+            var whole = [Float](repeating: 0, count: m * n), pieces = [Float](repeating: .nan, count: m * n)
+            ck_gemm_rows_by_columns(0, Int32(m), Int32(n), Int32(k), a, k, packed, width, k * width, &whole, n, 0, 0, bias)
+            pieces.withUnsafeMutableBufferPointer { cp in
+                packed.withUnsafeBufferPointer { pp in
+                    for (j0, j1) in [(0, 16), (16, width), (width, n)] {
+                        let panel = j0 / width, offset = j0 - panel * width
+                        ck_gemm_rows_by_columns(0, Int32(m), Int32(j1 - j0), Int32(k), a, k, pp.baseAddress! + panel * k * width + offset,
+                                                width, k * width, cp.baseAddress! + j0, n, 0, 0, bias.withUnsafeBufferPointer { $0.baseAddress! + j0 })
+                    }
+                }
+            }
+            XCTAssertEqual(pieces, whole, "m \(m) n \(n) k \(k) pieces")
+        }
+    }
+
+    /// The thread split of a packed Linear: 16-column boundaries covering every column once, and
+    /// shares within one vector of each other (1024 outputs: 512 each, not 11 and 10 1/3 panels).
+    func testPackedLinearSplitIsBalancedOnVectorBoundaries() {
+        for n in [1, 16, 100, 1024, 3072, 4096, 1000] {
+            for parts in 1...4 {
+                let bounds = (0...parts).map { Dense.packedLinearBoundary($0, of: parts, outFeatures: n) }
+                XCTAssertEqual(bounds.first, 0)
+                XCTAssertEqual(bounds.last, n)
+                for p in 0..<parts {
+                    XCTAssertLessThanOrEqual(bounds[p], bounds[p + 1], "n \(n) parts \(parts)")
+                    if p > 0 { XCTAssertEqual(bounds[p] % 16, 0) }
+                    XCTAssertLessThanOrEqual(abs((bounds[p + 1] - bounds[p]) - n / parts), 16, "n \(n) parts \(parts) part \(p)")
+                }
+            }
+        }
+        XCTAssertEqual(Dense.packedLinearBoundary(1, of: 2, outFeatures: 1024), 512)
     }
 
     /// The packed Linear (with bias, accumulation and row strides) against OpenBLAS, and the

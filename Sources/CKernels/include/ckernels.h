@@ -32,13 +32,28 @@ void ck_pack_columns(int m, int k, const float *x, ptrdiff_t ldx, float *dst);
    CK_PANEL_COLS and panel_stride = k * CK_PANEL_COLS for ck_pack_columns' layout; panel_stride
    = CK_PANEL_COLS for a plain row-major b).
    With transposed_out 0 the result goes to c[r * ldc + j], else to c[j * ldc + r]; it is added
-   to what c holds when accumulate is 1, else stored. Each element is summed in k order in
-   blocks of 1024, so results do not depend on m, n, the row range or the column position. */
+   to what c holds when accumulate is 1, else stored. `bias` (n floats, or NULL) is added per
+   column as if c had been seeded with it: bias + sum, or (c + bias) + sum when accumulating.
+   Each element is summed in k order in blocks of 1024, so results do not depend on m, n, the
+   row range or the column position. */
 void ck_gemm_rows_by_columns(int row0, int row1, int n, int k,
                              const float *a, ptrdiff_t lda,
                              const float *b, ptrdiff_t ldb, ptrdiff_t panel_stride,
-                             float *c, ptrdiff_t ldc, int transposed_out, int accumulate);
+                             float *c, ptrdiff_t ldc, int transposed_out, int accumulate,
+                             const float *bias);
 
+
+/* Floats of scratch ck_attention_head needs for tq queries, tk keys and head width d. */
+size_t ck_attention_scratch_count(int tq, int tk, int d);
+
+/* One head of softmax(scale Q K^T) V on the AVX-512 kernel, single-threaded: q [tq][d], k and
+   v [tk][d], all with row stride ld (unit stride along d); out [tq][d] with row stride ldo.
+   The scores are summed as ck_gemm_rows_by_columns does; each row becomes exp(scale x -
+   scale max x) (ck_softmax_rows' polynomial, with fused multiply-adds) left unnormalised, and
+   the output row E V is multiplied by 1 / (the row's sum of sixteen pairwise-added lane sums).
+   scale must be positive; `scratch` holds ck_attention_scratch_count(tq, tk, d) floats. */
+void ck_attention_head(const float *q, const float *k, const float *v, ptrdiff_t ld, int tq, int tk, int d,
+                       float scale, float *out, ptrdiff_t ldo, float *scratch);
 
 /* Pointwise activations, compiled for AVX-512, AVX2 and baseline x86-64 and picked by the
    loader for this CPU (target_clones); the same float operations in the same order on every
