@@ -15,6 +15,64 @@
         o0 = 4 * (a0) - 5 * (a2) + (a4); o1 = p_ + q_; o2 = p_ - q_; o3 = s_ + d_; o4 = s_ - d_; \
         o5 = 4 * (a1) - 5 * (a3) + (a5); } while (0)
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define AVX512 __attribute__((target("avx512f")))
+
+/* BT6 on 16 lanes, the same operations in the same order as the scalar macro. */
+#define BT6V(a0, a1, a2, a3, a4, a5, o0, o1, o2, o3, o4, o5) do { \
+        const __m512 four_ = _mm512_set1_ps(4.0f), five_ = _mm512_set1_ps(5.0f), two_ = _mm512_set1_ps(2.0f); \
+        __m512 p_ = _mm512_sub_ps(a4, _mm512_mul_ps(four_, a2)), q_ = _mm512_sub_ps(a3, _mm512_mul_ps(four_, a1)); \
+        __m512 s_ = _mm512_sub_ps(a4, a2), d_ = _mm512_mul_ps(two_, _mm512_sub_ps(a3, a1)); \
+        o0 = _mm512_add_ps(_mm512_sub_ps(_mm512_mul_ps(four_, a0), _mm512_mul_ps(five_, a2)), a4); \
+        o1 = _mm512_add_ps(p_, q_); o2 = _mm512_sub_ps(p_, q_); o3 = _mm512_add_ps(s_, d_); o4 = _mm512_sub_ps(s_, d_); \
+        o5 = _mm512_add_ps(_mm512_sub_ps(_mm512_mul_ps(four_, a1), _mm512_mul_ps(five_, a3)), a5); } while (0)
+
+/* The column pass for tiles [0, blocks * 16): sixteen tiles per step, their six columns
+   de-interleaved from 64 + 2 consecutive floats of the row with permutes (stride-4 lanes). */
+static AVX512 void input_columns_avx512(const float *scratch, int n, int blocks, float *v, ptrdiff_t point_stride) {
+    /* Lanes 0-7 of stride-4 column j from (x, y) and from (z, w): elements j, j + 4, ..., j + 28. */
+    const __m512i pick[4] = {
+        _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12, 16, 20, 24, 28),
+        _mm512_setr_epi32(1, 5, 9, 13, 17, 21, 25, 29, 1, 5, 9, 13, 17, 21, 25, 29),
+        _mm512_setr_epi32(2, 6, 10, 14, 18, 22, 26, 30, 2, 6, 10, 14, 18, 22, 26, 30),
+        _mm512_setr_epi32(3, 7, 11, 15, 19, 23, 27, 31, 3, 7, 11, 15, 19, 23, 27, 31)};
+    const __m512i halves = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+    for (int i = 0; i < 6; i++) {
+        const float *row = scratch + i * n;
+        float *o0 = v + (ptrdiff_t)(i * 6) * point_stride, *o1 = o0 + point_stride, *o2 = o1 + point_stride;
+        float *o3 = o2 + point_stride, *o4 = o3 + point_stride, *o5 = o4 + point_stride;
+        for (int b = 0; b < blocks; b++) {
+            const float *c = row + 64 * b;
+            __m512 x = _mm512_loadu_ps(c), y = _mm512_loadu_ps(c + 16), z = _mm512_loadu_ps(c + 32), w = _mm512_loadu_ps(c + 48);
+            __m512 col[4];
+            for (int j = 0; j < 4; j++) {
+                __m512 lo = _mm512_permutex2var_ps(x, pick[j], y), hi = _mm512_permutex2var_ps(z, pick[j], w);
+                col[j] = _mm512_permutex2var_ps(lo, halves, hi);
+            }
+            /* Columns 4 and 5 of tile l are columns 0 and 1 of tile l + 1 (the next tile's first
+               two floats, c[64] and c[65], exist: a row holds 4 * tiles + 2 floats). */
+            __m512 c4 = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(_mm512_set1_ps(c[64])),
+                                                                 _mm512_castps_si512(col[0]), 1));
+            __m512 c5 = _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(_mm512_set1_ps(c[65])),
+                                                                 _mm512_castps_si512(col[1]), 1));
+            __m512 r0, r1, r2, r3, r4, r5;
+            BT6V(col[0], col[1], col[2], col[3], c4, c5, r0, r1, r2, r3, r4, r5);
+            int l = 16 * b;
+            _mm512_storeu_ps(o0 + l, r0); _mm512_storeu_ps(o1 + l, r1); _mm512_storeu_ps(o2 + l, r2);
+            _mm512_storeu_ps(o3 + l, r3); _mm512_storeu_ps(o4 + l, r4); _mm512_storeu_ps(o5 + l, r5);
+        }
+    }
+}
+
+static int avx512_columns(void) {
+    static int state = -1; /* benign race: every thread computes the same value */
+    if (state < 0) state = ck_avx512_usable();
+    return state;
+}
+#endif
+
 CLONES void ck_winograd_input_tiles(const float *restrict rows, float *restrict scratch, int tiles, float *restrict v,
                                     ptrdiff_t point_stride) {
     const int n = 4 * tiles + 2;
@@ -24,12 +82,20 @@ CLONES void ck_winograd_input_tiles(const float *restrict rows, float *restrict 
     /* Rows: t = B^T d down the six rows, every column at once. */
     for (int x = 0; x < n; x++)
         BT6(r0[x], r1[x], r2[x], r3[x], r4[x], r5[x], t0[x], t1[x], t2[x], t3[x], t4[x], t5[x]);
-    /* Columns: each tile's six values of each row -> d B, lanes = tiles. */
+    /* Columns: each tile's six values of each row -> d B, lanes = tiles (stride-4 reads, which
+       compilers leave scalar: blocks of 16 tiles go through explicit permutes where AVX-512 runs). */
+    int first = 0;
+#if defined(__x86_64__)
+    if (avx512_columns()) {
+        input_columns_avx512(scratch, n, tiles / 16, v, point_stride);
+        first = tiles / 16 * 16;
+    }
+#endif
     for (int i = 0; i < 6; i++) {
         const float *row = scratch + i * n;
         float *o0 = v + (ptrdiff_t)(i * 6) * point_stride, *o1 = o0 + point_stride, *o2 = o1 + point_stride;
         float *o3 = o2 + point_stride, *o4 = o3 + point_stride, *o5 = o4 + point_stride;
-        for (int l = 0; l < tiles; l++) {
+        for (int l = first; l < tiles; l++) {
             const float *c = row + 4 * l;
             BT6(c[0], c[1], c[2], c[3], c[4], c[5], o0[l], o1[l], o2[l], o3[l], o4[l], o5[l]);
         }
@@ -115,4 +181,20 @@ CLONES void ck_winograd_output_tiles(const float *restrict m, ptrdiff_t point_st
                 out[o] = residual ? e[i * 4 + j] + bias + residual[o] : e[i * 4 + j] + bias;
             }
     }
+}
+
+CLONES void ck_upsample_row_2x(const float *restrict src, int first, int count, float *restrict out) {
+    int i = 0;
+    if (count > 0 && (first & 1)) {
+        out[0] = src[first >> 1];
+        i = 1;
+    }
+    const float *s = src + ((first + i) >> 1);
+    float *o = out + i;
+    int pairs = (count - i) / 2;
+    for (int j = 0; j < pairs; j++) {
+        o[2 * j] = s[j];
+        o[2 * j + 1] = s[j];
+    }
+    if (i + 2 * pairs < count) o[2 * pairs] = s[pairs];
 }

@@ -228,8 +228,7 @@ struct WinogradGeometry {
         guard lo < hi else { return }
         let out = dst + (lo - firstColumn)
         if upsample2x {
-            let src = plane + (y >> 1) * inW
-            for x in lo..<hi { out[x - lo] = src[x >> 1] }
+            ck_upsample_row_2x(plane + (y >> 1) * inW, Int32(lo), Int32(hi - lo), out)
         } else {
             out.update(from: plane + y * inW + lo, count: hi - lo)
         }

@@ -111,7 +111,13 @@ final class KernelsTests: XCTestCase {
             last.withUnsafeMutableBufferPointer {
                 Attention.selfAttention(qkv: qkv, batch: 1, tokens: t, width: w, heads: heads, into: $0.baseAddress!, queryRows: q)
             }
-            XCTAssertEqual(last, Array(out[((t - q) * w)...]), "t \(t) w \(w): last rows alone")
+            let tail = Array(out[((t - q) * w)...])
+            if VectorGEMM.isEnabled {
+                // Our kernel sums each element in a fixed order: the same bits whatever the row count.
+                XCTAssertEqual(last, tail, "t \(t) w \(w): last rows alone")
+            } else {
+                for i in tail.indices { XCTAssertEqual(last[i], tail[i], accuracy: 1e-6, "t \(t) w \(w): last rows alone at \(i)") }
+            }
         }
     }
 

@@ -85,6 +85,9 @@ void ck_layer_norm_rows(const float *x, ptrdiff_t ldx, float *y, ptrdiff_t ldy, 
    for the 36 points p. */
 void ck_winograd_input_tiles(const float *rows, float *scratch, int tiles, float *v, ptrdiff_t point_stride);
 
+/* Nearest 2x upsampling of one row: out[i] = src[(first + i) / 2] for i < count (first >= 0). */
+void ck_upsample_row_2x(const float *src, int first, int count, float *out);
+
 /* Output: for `tiles` tiles side by side, reads the 36 products m[p * point_stride + tile] and
    writes Y = A^T M A + bias (+ residual) to out[i * ldo + 4 * tile + j] for i < rows_here
    and 4 * tile + j < cols (cols <= 4 * tiles); residual has the layout of out or is NULL. */
