@@ -73,17 +73,10 @@ static int avx512_columns(void) {
 }
 #endif
 
-CLONES void ck_winograd_input_tiles(const float *restrict rows, float *restrict scratch, int tiles, float *restrict v,
-                                    ptrdiff_t point_stride) {
-    const int n = 4 * tiles + 2;
-    const float *r0 = rows, *r1 = rows + n, *r2 = rows + 2 * n, *r3 = rows + 3 * n, *r4 = rows + 4 * n, *r5 = rows + 5 * n;
-    float *t0 = scratch, *t1 = scratch + n, *t2 = scratch + 2 * n, *t3 = scratch + 3 * n, *t4 = scratch + 4 * n,
-          *t5 = scratch + 5 * n;
-    /* Rows: t = B^T d down the six rows, every column at once. */
-    for (int x = 0; x < n; x++)
-        BT6(r0[x], r1[x], r2[x], r3[x], r4[x], r5[x], t0[x], t1[x], t2[x], t3[x], t4[x], t5[x]);
-    /* Columns: each tile's six values of each row -> d B, lanes = tiles (stride-4 reads, which
-       compilers leave scalar: blocks of 16 tiles go through explicit permutes where AVX-512 runs). */
+/* Columns: each tile's six values of each row-transformed row -> d B, lanes = tiles (stride-4
+   reads, which compilers leave scalar: blocks of 16 tiles go through explicit permutes where
+   AVX-512 runs). */
+static inline void input_columns(const float *restrict scratch, int n, int tiles, float *restrict v, ptrdiff_t point_stride) {
     int first = 0;
 #if defined(__x86_64__)
     if (avx512_columns()) {
@@ -100,6 +93,48 @@ CLONES void ck_winograd_input_tiles(const float *restrict rows, float *restrict 
             BT6(c[0], c[1], c[2], c[3], c[4], c[5], o0[l], o1[l], o2[l], o3[l], o4[l], o5[l]);
         }
     }
+}
+
+CLONES void ck_winograd_input_tiles(const float *restrict rows, float *restrict scratch, int tiles, float *restrict v,
+                                    ptrdiff_t point_stride) {
+    const int n = 4 * tiles + 2;
+    const float *r0 = rows, *r1 = rows + n, *r2 = rows + 2 * n, *r3 = rows + 3 * n, *r4 = rows + 4 * n, *r5 = rows + 5 * n;
+    float *t0 = scratch, *t1 = scratch + n, *t2 = scratch + 2 * n, *t3 = scratch + 3 * n, *t4 = scratch + 4 * n,
+          *t5 = scratch + 5 * n;
+    /* Rows: t = B^T d down the six rows, every column at once. */
+    for (int x = 0; x < n; x++)
+        BT6(r0[x], r1[x], r2[x], r3[x], r4[x], r5[x], t0[x], t1[x], t2[x], t3[x], t4[x], t5[x]);
+    input_columns(scratch, n, tiles, v, point_stride);
+}
+
+CLONES void ck_winograd_input_tiles_in_place(const float *const *src, int x0, int width, float *restrict scratch, int tiles,
+                                             float *restrict v, ptrdiff_t point_stride) {
+    const int n = 4 * tiles + 2;
+    float *t0 = scratch, *t1 = scratch + n, *t2 = scratch + 2 * n, *t3 = scratch + 3 * n, *t4 = scratch + 4 * n,
+          *t5 = scratch + 5 * n;
+    /* Columns j with x0 + j outside [0, width) are zero padding: B^T of zeros is +0, as the
+       copied rows would give. */
+    int jlo = x0 < 0 ? -x0 : 0, jhi = width - x0 < n ? width - x0 : n;
+    if (jhi < jlo) jhi = jlo;
+    for (int i = 0; i < 6; i++) {
+        float *t = scratch + i * n;
+        for (int j = 0; j < jlo; j++) t[j] = 0;
+        for (int j = jhi; j < n; j++) t[j] = 0;
+    }
+    if (jlo < jhi) {
+        const float *r[6];
+        int zeros = 0;
+        for (int i = 0; i < 6; i++) zeros |= src[i] == NULL;
+        float *zero = scratch + 6 * n;
+        if (zeros) for (int j = 0; j < n; j++) zero[j] = 0;
+        /* Pointers at column x0 + jlo (never before a row's start). */
+        for (int i = 0; i < 6; i++) r[i] = src[i] ? src[i] + (x0 + jlo) : zero;
+        const float *r0 = r[0], *r1 = r[1], *r2 = r[2], *r3 = r[3], *r4 = r[4], *r5 = r[5];
+        t0 += jlo; t1 += jlo; t2 += jlo; t3 += jlo; t4 += jlo; t5 += jlo;
+        for (int x = 0; x < jhi - jlo; x++)
+            BT6(r0[x], r1[x], r2[x], r3[x], r4[x], r5[x], t0[x], t1[x], t2[x], t3[x], t4[x], t5[x]);
+    }
+    input_columns(scratch, n, tiles, v, point_stride);
 }
 
 /* A^T applied to six values: four results. */

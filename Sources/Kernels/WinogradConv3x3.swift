@@ -136,13 +136,26 @@ public final class WinogradConv3x3: @unchecked Sendable {
         let C = inChannels
         let count = tiles.count
         let pointStride = C * count
-        g.forEachSegment(tiles) { b, ty, tx0, tx1, local in
-            let n = 4 * (tx1 - tx0) + 2
-            let raw = rowScratch, rowT = rowScratch + 6 * n
-            for c in 0..<C {
-                let plane = input + (b * C + c) * g.inH * g.inW
-                for j in 0..<6 { g.fetchRow(plane, y: ty * 4 - 1 + j, firstColumn: tx0 * 4 - 1, count: n, into: raw + j * n) }
-                ck_winograd_input_tiles(raw, rowT, Int32(tx1 - tx0), v + c * count + local, pointStride)
+        withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: 6) { rowPointers in
+            let rp = rowPointers.baseAddress!
+            g.forEachSegment(tiles) { b, ty, tx0, tx1, local in
+                let n = 4 * (tx1 - tx0) + 2
+                let raw = rowScratch, rowT = rowScratch + 6 * n
+                for c in 0..<C {
+                    let plane = input + (b * C + c) * g.inH * g.inW
+                    if g.upsample2x {
+                        for j in 0..<6 { g.fetchRow(plane, y: ty * 4 - 1 + j, firstColumn: tx0 * 4 - 1, count: n, into: raw + j * n) }
+                        ck_winograd_input_tiles(raw, rowT, Int32(tx1 - tx0), v + c * count + local, pointStride)
+                    } else {
+                        // Rows read where they lie (no padded copy); rows above or below the image are nil.
+                        for j in 0..<6 {
+                            let y = ty * 4 - 1 + j
+                            rp[j] = y >= 0 && y < g.height ? UnsafePointer(plane + y * g.inW) : nil
+                        }
+                        ck_winograd_input_tiles_in_place(rp, Int32(tx0 * 4 - 1), Int32(g.width), rowScratch, Int32(tx1 - tx0),
+                                                         v + c * count + local, pointStride)
+                    }
+                }
             }
         }
     }

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import XCTest
 @testable import Kernels
@@ -82,6 +83,35 @@ final class WinogradTests: XCTestCase {
         }
         // Float32 Winograd F(4x4,3x3) lands within a few 1e-6 of the sum's magnitude.
         XCTAssertLessThan(maxErr, 2e-5 * max(1, maxRef), "max error \(maxErr) (max |ref| \(maxRef))", line: line)
+    }
+
+    /// The input transform reading rows in place (nil rows above/below the image, columns left
+    /// of 0 and right of the width as zeros) gives the bits of the transform of padded copies,
+    /// for segments of 1 to 37 tiles (the AVX-512 16-tile blocks and the scalar tail).
+    func testInPlaceInputTransformMatchesPaddedCopies() {
+        let width = 70
+        var rng = Values(state: 77)
+        let plane = rng.array(6 * width)
+        plane.withUnsafeBufferPointer { pb in
+            for x0 in stride(from: -1, to: width, by: 5) {
+                for tiles in [1, 5, 16, 17, 37] {
+                    for nilRows in [0, 0b000011, 0b110000, 0b101010] {
+                        let n = 4 * tiles + 2
+                        let rows: [UnsafePointer<Float>?] = (0..<6).map { (nilRows >> $0) & 1 == 1 ? nil : pb.baseAddress! + $0 * width }
+                        var raw = [Float](repeating: 0, count: 6 * n)
+                        for i in 0..<6 {
+                            for j in 0..<n where rows[i] != nil && x0 + j >= 0 && x0 + j < width { raw[i * n + j] = plane[i * width + x0 + j] }
+                        }
+                        var scratch = [Float](repeating: .nan, count: 7 * n)
+                        var copied = [Float](repeating: .nan, count: 36 * tiles), inPlace = copied
+                        ck_winograd_input_tiles(raw, &scratch, Int32(tiles), &copied, tiles)
+                        scratch = [Float](repeating: .nan, count: 7 * n)
+                        ck_winograd_input_tiles_in_place(rows, Int32(x0), Int32(width), &scratch, Int32(tiles), &inPlace, tiles)
+                        XCTAssertEqual(inPlace.map(\.bitPattern), copied.map(\.bitPattern), "x0 \(x0) tiles \(tiles) nil rows \(nilRows)")
+                    }
+                }
+            }
+        }
     }
 
     func testMatchesDirectConvolutionOnWholeTiles() throws {

@@ -85,6 +85,12 @@ void ck_layer_norm_rows(const float *x, ptrdiff_t ldx, float *y, ptrdiff_t ldy, 
    for the 36 points p. */
 void ck_winograd_input_tiles(const float *rows, float *scratch, int tiles, float *v, ptrdiff_t point_stride);
 
+/* ck_winograd_input_tiles reading the six input rows in place: src[i] is input row i (width
+   floats) or NULL for a zero-padding row; the tiles cover columns x0 .. x0 + 4 * tiles + 1, those
+   outside [0, width) read as zero. `scratch` holds 7 n floats (n = 4 * tiles + 2). Same results. */
+void ck_winograd_input_tiles_in_place(const float *const *src, int x0, int width, float *scratch, int tiles, float *v,
+                                      ptrdiff_t point_stride);
+
 /* Nearest 2x upsampling of one row: out[i] = src[(first + i) / 2] for i < count (first >= 0). */
 void ck_upsample_row_2x(const float *src, int first, int count, float *out);
 
