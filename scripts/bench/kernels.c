@@ -1,0 +1,96 @@
+/* Single-thread timings of the CKernels hot loops on the shapes TiTok runs, for
+   docs/BENCHMARKS.md. Build and run from the repository root (x86-64 with AVX-512):
+
+     clang -O3 -ffp-contract=off -fno-math-errno -I Sources/CKernels/include scripts/bench/kernels.c \
+         Sources/CKernels/attention.c Sources/CKernels/gemm_avx512.c Sources/CKernels/pointwise.c \
+         Sources/CKernels/winograd.c -o /tmp/kernels -lm && /tmp/kernels
+
+   Prints GFLOP/s of the packed Linear product (ViT-L shapes, 289 rows), one attention head
+   (t = 289 and 385, d = 64) as separate operations and as ck_attention_head, and ns per tile
+   and channel of the Winograd input transform. Best of several repetitions. */
+#include "ckernels.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static float *filled(size_t count, unsigned seed) {
+    float *p = malloc(count * sizeof(float));
+    for (size_t i = 0; i < count; i++) p[i] = (float)((i * 7919u + seed * 104729u) % 1000u) * 1e-3f - 0.5f;
+    return p;
+}
+
+static void linear(int m, int n, int k) {
+    float *x = filled((size_t)m * k, 1), *w = filled((size_t)n * k, 2), *y = malloc(sizeof(float) * m * n);
+    float *panels = malloc(sizeof(float) * ck_packed_columns_count(n, k)), *bias = filled(n, 3);
+    ck_pack_columns(n, k, w, k, panels);
+    double best = 1e9;
+    for (int r = 0; r < 6; r++) {
+        double t0 = now();
+        ck_gemm_rows_by_columns(0, m, n, k, x, k, panels, CK_PANEL_COLS, (ptrdiff_t)k * CK_PANEL_COLS, y, n, 0, 0, bias);
+        double t = now() - t0;
+        if (t < best) best = t;
+    }
+    printf("linear %4dx%4dx%4d (packed weight, bias): %5.1f GFLOP/s\n", m, n, k, 2.0 * m * n * k / best / 1e9);
+    free(x); free(w); free(y); free(panels); free(bias);
+}
+
+static void attention(int t, int w) {
+    const int d = 64, ld = 3 * w, reps = 200;
+    float *qkv = filled((size_t)t * ld, 4), *o = malloc(sizeof(float) * t * w), *scores = malloc(sizeof(float) * t * t);
+    float *kp = malloc(sizeof(float) * ck_packed_columns_count(t, d));
+    float *scratch = malloc(sizeof(float) * ck_attention_scratch_count(t, t, d));
+    double separate = 0, fused = 0;
+    for (int r = 0; r < reps; r++) {
+        int h = r % (w / d);
+        const float *q = qkv + h * d, *k = qkv + w + h * d, *v = qkv + 2 * w + h * d;
+        double t0 = now();
+        ck_pack_columns(t, d, k, ld, kp);
+        ck_gemm_rows_by_columns(0, t, t, d, q, ld, kp, CK_PANEL_COLS, (ptrdiff_t)d * CK_PANEL_COLS, scores, t, 0, 0, NULL);
+        ck_softmax_rows(scores, t, t, t, 0.125f);
+        ck_gemm_rows_by_columns(0, t, d, t, scores, t, v, ld, CK_PANEL_COLS, o + h * d, w, 0, 0, NULL);
+        double t1 = now();
+        ck_attention_head(q, k, v, ld, t, t, d, 0.125f, o + h * d, w, scratch);
+        double t2 = now();
+        separate += t1 - t0;
+        fused += t2 - t1;
+    }
+    printf("attention head t=%d d=64: separate ops %.0f us, ck_attention_head %.0f us (%.1f GFLOP/s)\n", t,
+           separate / reps * 1e6, fused / reps * 1e6, 4.0 * t * t * d / (fused / reps) / 1e9);
+    free(qkv); free(o); free(scores); free(kp); free(scratch);
+}
+
+static void winograd_input(int tiles, int width) {
+    const int n = 4 * tiles + 2, reps = 20000;
+    float *plane = filled((size_t)6 * width, 5), *scratch = malloc(sizeof(float) * 7 * n), *v = malloc(sizeof(float) * 36 * tiles);
+    const float *rows[6];
+    for (int i = 0; i < 6; i++) rows[i] = plane + (size_t)i * width;
+    double t0 = now();
+    for (int r = 0; r < reps; r++) ck_winograd_input_tiles_in_place(rows, -1, width, scratch, tiles, v, tiles);
+    double t = now() - t0;
+    printf("winograd input transform, %d tiles per row segment: %.1f ns per tile and channel\n", tiles,
+           t / reps / tiles * 1e9);
+    free(plane); free(scratch); free(v);
+}
+
+int main(void) {
+    if (!ck_avx512_usable()) {
+        printf("this CPU does not run AVX-512: the kernels measured here are not used\n");
+        return 0;
+    }
+    linear(289, 3072, 1024);
+    linear(289, 1024, 1024);
+    linear(289, 4096, 1024);
+    linear(289, 1024, 4096);
+    attention(289, 1024);
+    attention(385, 512);
+    winograd_input(64, 256);
+    winograd_input(48, 256);
+    return 0;
+}
