@@ -67,9 +67,13 @@ static AVX512 void input_columns_avx512(const float *scratch, int n, int blocks,
 }
 
 static int avx512_columns(void) {
-    static int state = -1; /* benign race: every thread computes the same value */
-    if (state < 0) state = ck_avx512_usable();
-    return state;
+    static int state = -1; /* threads racing to fill it all store the same value */
+    int known = __atomic_load_n(&state, __ATOMIC_RELAXED);
+    if (known < 0) {
+        known = ck_avx512_usable();
+        __atomic_store_n(&state, known, __ATOMIC_RELAXED);
+    }
+    return known;
 }
 #endif
 
