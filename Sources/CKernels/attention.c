@@ -3,6 +3,7 @@
    6 x 64 register tile reading V in place, each output row scaled by 1 / (its row sum) at the
    end (the normalisation folded into the product instead of a pass over the scores). */
 #include "ckernels.h"
+#include "exp_coefficients.h"
 
 #include <immintrin.h>
 #include <stdint.h>
@@ -19,17 +20,17 @@ size_t ck_attention_scratch_count(int tq, int tk, int d) {
 /* expf for the scores: pointwise.c's Cephes polynomial with fused multiply-adds, n = round(x
    log2 e) by roundscale and y 2^n by scalef (about 1 ulp on [-87, 88]; inputs clamped there). */
 static inline __attribute__((always_inline)) TARGET __m512 exp16(__m512 x) {
-    __m512 xc = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.3f)), _mm512_set1_ps(88.3f));
-    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(xc, _mm512_set1_ps(1.44269504f)),
+    __m512 xc = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(CK_EXP_LOW)), _mm512_set1_ps(CK_EXP_HIGH));
+    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(xc, _mm512_set1_ps(CK_LOG2E)),
                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), xc);
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-    __m512 p = _mm512_set1_ps(1.98756915e-4f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.39819995e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.16657959e-2f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.66666655e-1f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.00000012e-1f));
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(CK_LN2_HI), xc);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(CK_LN2_LO), r);
+    __m512 p = _mm512_set1_ps(CK_EXP_P0);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(CK_EXP_P1));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(CK_EXP_P2));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(CK_EXP_P3));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(CK_EXP_P4));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(CK_EXP_P5));
     __m512 y = _mm512_add_ps(_mm512_fmadd_ps(_mm512_mul_ps(p, r), r, r), _mm512_set1_ps(1.0f));
     return _mm512_scalef_ps(y, n);
 }

@@ -1,6 +1,7 @@
 /* Pointwise activations (see ckernels.h). Built with -ffp-contract=off so every clone rounds
    exactly like the others and like the Swift SIMD8 code these replace. */
 #include "ckernels.h"
+#include "exp_coefficients.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -19,17 +20,17 @@ static inline float clampf(float x, float lo, float hi) {
 /* Cephes-style expf: about 1 ulp on [-87, 88]; n = round(x log2 e) by the 1.5 * 2^23 trick. */
 static inline float expf_poly(float x) {
     const float magic = 12582912.0f;
-    float xc = clampf(x, -87.3f, 88.3f);
-    float shifted = xc * 1.44269504f + magic;
+    float xc = clampf(x, CK_EXP_LOW, CK_EXP_HIGH);
+    float shifted = xc * CK_LOG2E + magic;
     float n = shifted - magic;
-    float r = xc - n * 0.693359375f;
-    r = r - n * -2.12194440e-4f;
-    float p = 1.98756915e-4f;
-    p = p * r + 1.39819995e-3f;
-    p = p * r + 8.3334519e-3f;
-    p = p * r + 4.16657959e-2f;
-    p = p * r + 1.66666655e-1f;
-    p = p * r + 5.00000012e-1f;
+    float r = xc - n * CK_LN2_HI;
+    r = r - n * CK_LN2_LO;
+    float p = CK_EXP_P0;
+    p = p * r + CK_EXP_P1;
+    p = p * r + CK_EXP_P2;
+    p = p * r + CK_EXP_P3;
+    p = p * r + CK_EXP_P4;
+    p = p * r + CK_EXP_P5;
     float y = p * r * r + r + 1.0f;
     int32_t sb, mb;
     memcpy(&sb, &shifted, 4);

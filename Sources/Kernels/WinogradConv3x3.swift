@@ -141,17 +141,15 @@ public final class WinogradConv3x3: @unchecked Sendable {
             g.forEachSegment(tiles) { b, ty, tx0, tx1, local in
                 let n = 4 * (tx1 - tx0) + 2
                 let raw = rowScratch, rowT = rowScratch + 6 * n
+                let rows = (ty * 4 - 1)..<(ty * 4 + 5)
                 for c in 0..<C {
                     let plane = input + (b * C + c) * g.inH * g.inW
                     if g.upsample2x {
-                        for j in 0..<6 { g.fetchRow(plane, y: ty * 4 - 1 + j, firstColumn: tx0 * 4 - 1, count: n, into: raw + j * n) }
+                        for (j, y) in rows.enumerated() { g.fetchRow(plane, y: y, firstColumn: tx0 * 4 - 1, count: n, into: raw + j * n) }
                         ck_winograd_input_tiles(raw, rowT, Int32(tx1 - tx0), v + c * count + local, pointStride)
                     } else {
                         // Rows read where they lie (no padded copy); rows above or below the image are nil.
-                        for j in 0..<6 {
-                            let y = ty * 4 - 1 + j
-                            rp[j] = y >= 0 && y < g.height ? UnsafePointer(plane + y * g.inW) : nil
-                        }
+                        for (j, y) in rows.enumerated() { rp[j] = y >= 0 && y < g.height ? UnsafePointer(plane + y * g.inW) : nil }
                         ck_winograd_input_tiles_in_place(rp, Int32(tx0 * 4 - 1), Int32(g.width), rowScratch, Int32(tx1 - tx0),
                                                          v + c * count + local, pointStride)
                     }
