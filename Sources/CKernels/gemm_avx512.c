@@ -8,9 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#ifndef KBLOCK
-#define KBLOCK 1024
-#endif
+#include "gemm_blocking.h"
 
 #if defined(__x86_64__)
 #include <cpuid.h>

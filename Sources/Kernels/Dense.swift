@@ -1,7 +1,7 @@
 import CBLAS
 import CKernels
 
-/// Matrix products: the AVX-512 kernel where `VectorGEMM.isEnabled`, else OpenBLAS. Every pointer
+/// Matrix products: our AVX-512 or AVX2 kernel where `VectorGEMM.isEnabled`, else OpenBLAS. Every pointer
 /// argument is row-major and sized by the caller; callers check sizes once at their entry.
 public enum Dense {
     /// y[m, n] = x[m, k] * w[n, k]^T (+ bias[n]) (+ y when `accumulate`): PyTorch's Linear with weight [out, in].
@@ -31,7 +31,7 @@ public enum Dense {
                     x, Int32(ldx ?? k), w, Int32(k), beta, y, Int32(ldy))
     }
 
-    /// `linear` with a packed weight: the AVX-512 kernel on the pre-packed panels where enabled
+    /// `linear` with a packed weight: our kernel on the pre-packed panels where enabled
     /// (`VectorGEMM`), otherwise OpenBLAS on the original weight.
     public static func linear(_ x: UnsafePointer<Float>, rows m: Int, weight: PackedLinearWeight, bias: UnsafePointer<Float>?,
                               into y: UnsafeMutablePointer<Float>, accumulate: Bool = false, ldx: Int? = nil, ldy: Int? = nil) {
@@ -54,8 +54,9 @@ public enum Dense {
             while j0 < j1 {
                 let panel = j0 / width, offset = j0 - panel * width
                 let end = offset > 0 ? min(j1, (panel + 1) * width) : j1
-                ck_gemm_rows_by_columns(0, Int32(m), Int32(end - j0), Int32(k), x, ldx, panels + panel * k * width + offset,
-                                        width, k * width, y + j0, ldy, 0, accumulate ? 1 : 0, bias.map { $0 + j0 })
+                VectorGEMM.rowsByColumns(0, m, n: end - j0, k: k, a: x, lda: ldx, b: panels + panel * k * width + offset,
+                                         ldb: width, panelStride: k * width, c: y + j0, ldc: ldy, accumulate: accumulate,
+                                         bias: bias.map { $0 + j0 })
                 j0 = end
             }
         }

@@ -1,35 +1,79 @@
 import CKernels
 import Foundation
 
-/// The library's own float32 matrix product (`CKernels`: an AVX-512 register-tiled micro-kernel
-/// reading weights pre-packed once), used instead of OpenBLAS where the CPU runs AVX-512.
-/// Each output element is summed in the same order whatever the matrix sizes, the row position
-/// or the thread split, so results do not depend on batch composition or thread count.
-/// `TITOK_GEMM=openblas` turns it off (OpenBLAS for every product).
+/// The library's own float32 matrix product (`CKernels`: register-tiled micro-kernels reading
+/// weights pre-packed once), used instead of OpenBLAS where the CPU runs AVX-512 or AVX2+FMA.
+/// Each output element is summed in the same order whatever the matrix sizes, the row position,
+/// the thread split or the kernel (AVX-512 and AVX2 give the same bits), so results do not
+/// depend on batch composition, thread count or CPU generation.
+/// `TITOK_GEMM=openblas` turns it off (OpenBLAS for every product); `TITOK_GEMM=avx2` keeps
+/// an AVX-512 CPU on the AVX2 kernel.
 public enum VectorGEMM {
-    /// Whether products go through the AVX-512 kernel (decided once per process).
-    public static let isEnabled: Bool = {
-        if let setting = ProcessInfo.processInfo.environment["TITOK_GEMM"]?.lowercased(), setting == "openblas" {
-            return false
+    /// One of the micro-kernels, by instruction set.
+    public enum Kernel: String, CaseIterable, Sendable {
+        case avx512, avx2
+
+        /// The C entry point, `ck_gemm_rows_by_columns`'s contract.
+        public typealias Function = @convention(c) (
+            Int32, Int32, Int32, Int32, UnsafePointer<Float>?, Int, UnsafePointer<Float>?, Int, Int,
+            UnsafeMutablePointer<Float>?, Int, Int32, Int32, UnsafePointer<Float>?) -> Void
+
+        /// Whether this CPU and OS run it.
+        public var isSupported: Bool {
+            switch self {
+            case .avx512: return ck_avx512_usable() != 0
+            case .avx2: return ck_avx2_fma_usable() != 0
+            }
         }
-        return ck_avx512_usable() != 0
+
+        /// The C function.
+        public var function: Function {
+            switch self {
+            case .avx512: return ck_gemm_rows_by_columns
+            case .avx2: return ck_gemm_rows_by_columns_avx2
+            }
+        }
+    }
+
+    /// The kernels this CPU runs, widest first.
+    public static var supportedKernels: [Kernel] { Kernel.allCases.filter(\.isSupported) }
+
+    /// The kernel products go through, or nil for OpenBLAS (decided once per process from the
+    /// CPU and `TITOK_GEMM`: `openblas`, `avx2`, `avx512`; a kernel the CPU lacks falls back to
+    /// the next narrower one).
+    public static let kernel: Kernel? = {
+        let setting = ProcessInfo.processInfo.environment["TITOK_GEMM"]?.lowercased() ?? ""
+        if setting == "openblas" { return nil }
+        let allowed: [Kernel] = setting == "avx2" ? [.avx2] : Kernel.allCases
+        return allowed.first(where: \.isSupported)
     }()
 
-    /// Which engine runs the matrix products, for logs and benchmark reports.
-    public static var engine: String { isEnabled ? "avx512" : "openblas" }
+    /// Whether products go through one of the library's kernels.
+    public static var isEnabled: Bool { kernel != nil }
 
-    /// Whether this CPU could run the kernel at all (tests use it whatever `isEnabled` says).
-    public static var isSupported: Bool { ck_avx512_usable() != 0 }
+    /// Whether attention heads run the fused AVX-512 head (`ck_attention_head`).
+    public static var runsFusedAttention: Bool { kernel == .avx512 }
+
+    /// Which engine runs the matrix products, for logs and benchmark reports.
+    public static var engine: String { kernel?.rawValue ?? "openblas" }
 
     /// Columns per packed panel.
     public static let panelColumns = Int(CK_PANEL_COLS)
+
+    /// The enabled kernel's `ck_gemm_rows_by_columns` (call only when `isEnabled`).
+    static func rowsByColumns(_ row0: Int, _ row1: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                              b: UnsafePointer<Float>, ldb: Int, panelStride: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+                              accumulate: Bool, bias: UnsafePointer<Float>? = nil) {
+        kernel.unsafelyUnwrapped.function(Int32(row0), Int32(row1), Int32(n), Int32(k), a, lda, b, ldb, panelStride,
+                                          c, ldc, 0, accumulate ? 1 : 0, bias)
+    }
 
     /// c[rows, 0..<n] (+)= a[rows, k] * b[k, n], `b` plain row-major with row stride ldb;
     /// single-threaded. The caller has checked every size.
     static func multiply(rows: Range<Int>, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
                          b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
-        ck_gemm_rows_by_columns(Int32(rows.lowerBound), Int32(rows.upperBound), Int32(n), Int32(k), a, lda,
-                                b, ldb, panelColumns, c, ldc, 0, accumulate ? 1 : 0, nil)
+        rowsByColumns(rows.lowerBound, rows.upperBound, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                      panelStride: panelColumns, c: c, ldc: ldc, accumulate: accumulate)
     }
 }
 
@@ -52,8 +96,8 @@ extension VectorGEMM {
                 let hi = p == parts - 1 ? m : (m * (p + 1) / parts) / tileRows * tileRows
                 guard lo < hi else { return }
                 if let panels {
-                    ck_gemm_rows_by_columns(Int32(lo), Int32(hi), Int32(n), Int32(k), a, lda, panels, panelColumns,
-                                            k * panelColumns, c, ldc, 0, accumulate ? 1 : 0, nil)
+                    rowsByColumns(lo, hi, n: n, k: k, a: a, lda: lda, b: panels, ldb: panelColumns,
+                                  panelStride: k * panelColumns, c: c, ldc: ldc, accumulate: accumulate)
                 } else {
                     multiply(rows: lo..<hi, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
                 }
@@ -69,8 +113,8 @@ extension VectorGEMM {
 }
 
 /// A Linear layer's weight [out, in] re-laid once, on first use, as the column panels the
-/// AVX-512 kernel reads (`in` rows of 48 outputs each, zero-padded). Until then, and on CPUs
-/// without AVX-512, only the original weight is used. The weight is either float32 in memory
+/// kernels read (`in` rows of 48 outputs each, zero-padded). Until then, and where OpenBLAS
+/// runs the products, only the original weight is used. The weight is either float32 in memory
 /// or read row block by row block (a 16-bit file tensor), in which case only the panels are
 /// kept where the kernel runs and a float32 copy is made only for OpenBLAS.
 public final class PackedLinearWeight: @unchecked Sendable {

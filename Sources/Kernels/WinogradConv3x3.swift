@@ -58,7 +58,7 @@ public final class WinogradConv3x3: @unchecked Sendable {
     /// Tiles per chunk by default: enough columns for an efficient sgemm, few enough that the
     /// transformed tiles and products (36 (C + K) floats per tile) stay in cache between the
     /// transforms and the sgemms. Measured on Zen 3/4: 32 tiles for 128-256 channels, 64 for 512.
-    /// With the AVX-512 kernel, multiples of its 48-column panels.
+    /// With our kernels, multiples of their 48-column panels.
     public func defaultChunkTiles() -> Int {
         if VectorGEMM.isEnabled { return min(inChannels, outChannels) >= 512 ? 96 : 48 }
         return max(32, min(inChannels, outChannels) / 8)

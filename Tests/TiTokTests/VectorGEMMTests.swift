@@ -14,44 +14,46 @@ final class VectorGEMMTests: XCTestCase {
         }
     }
 
-    /// Whether this CPU runs the AVX-512 kernel; where it does not, checks it is never chosen.
-    private func kernelRuns() -> Bool {
-        if !VectorGEMM.isSupported { XCTAssertFalse(VectorGEMM.isEnabled, "AVX-512 kernel enabled on a CPU without AVX-512") }
-        return VectorGEMM.isSupported
+    /// The kernels this CPU runs (AVX-512 and/or AVX2); checks an unsupported one is never chosen.
+    private func kernels() -> [VectorGEMM.Kernel] {
+        if let chosen = VectorGEMM.kernel { XCTAssertTrue(chosen.isSupported, "\(chosen) kernel chosen on a CPU without it") }
+        return VectorGEMM.supportedKernels
     }
 
     /// Every tile shape (rows 1...8 and beyond, 1...3 vectors and masked tails), k across the
     /// 256 block edge and zero, plain and packed column operands, stored and accumulated,
     /// straight and transposed output.
     func testProductMatchesDoubleReference() {
-        guard kernelRuns() else { return }
-        let width = VectorGEMM.panelColumns
-        for (m, n, k) in [(1, 1, 1), (3, 15, 7), (8, 16, 256), (9, 17, 257), (13, 47, 300), (20, 48, 0), (17, 49, 513), (5, 100, 64)] {
-            let a = values(m * k, seed: UInt64(m * 1000 + k)), b = values(k * n, seed: UInt64(n * 1000 + k + 7))
-            var expected = [Double](repeating: 0, count: m * n)
-            for r in 0..<m { for j in 0..<n { for t in 0..<k { expected[r * n + j] += Double(a[r * k + t]) * Double(b[t * n + j]) } } }
-            // b as the transposed [n][k] matrix ck_pack_columns packs.
-            var bt = [Float](repeating: 0, count: n * k)
-            for t in 0..<k { for j in 0..<n { bt[j * k + t] = b[t * n + j] } }
-            var packed = [Float](repeating: .nan, count: Int(ck_packed_columns_count(Int32(n), Int32(k))))
-            ck_pack_columns(Int32(n), Int32(k), bt, k, &packed)
-            let start = values(m * n, seed: 99)
-            for (usePacked, transposed, accumulate) in [(false, false, false), (true, false, true), (true, true, false), (false, true, true)] {
-                var c = start
-                if transposed { c = (0..<(m * n)).map { start[($0 % m) * n + $0 / m] } }  // c^T [n][m]
-                if usePacked {
-                    ck_gemm_rows_by_columns(0, Int32(m), Int32(n), Int32(k), a, k, packed, width, k * width, &c,
-                                            transposed ? m : n, transposed ? 1 : 0, accumulate ? 1 : 0, nil)
-                } else {
-                    ck_gemm_rows_by_columns(0, Int32(m), Int32(n), Int32(k), a, k, b, n, width, &c,
-                                            transposed ? m : n, transposed ? 1 : 0, accumulate ? 1 : 0, nil)
-                }
-                for r in 0..<m {
-                    for j in 0..<n {
-                        let got = transposed ? c[j * m + r] : c[r * n + j]
-                        let want = expected[r * n + j] + (accumulate ? Double(start[r * n + j]) : 0)
-                        XCTAssertEqual(Double(got), want, accuracy: 1e-5 * Double(max(k, 1)),
-                                       "m \(m) n \(n) k \(k) packed \(usePacked) transposed \(transposed) acc \(accumulate) at \(r),\(j)")
+        for kernel in kernels() {
+            let gemm = kernel.function
+            let width = VectorGEMM.panelColumns
+            for (m, n, k) in [(1, 1, 1), (3, 15, 7), (8, 16, 256), (9, 17, 257), (13, 47, 300), (20, 48, 0), (17, 49, 513), (5, 100, 64)] {
+                let a = values(m * k, seed: UInt64(m * 1000 + k)), b = values(k * n, seed: UInt64(n * 1000 + k + 7))
+                var expected = [Double](repeating: 0, count: m * n)
+                for r in 0..<m { for j in 0..<n { for t in 0..<k { expected[r * n + j] += Double(a[r * k + t]) * Double(b[t * n + j]) } } }
+                // b as the transposed [n][k] matrix ck_pack_columns packs.
+                var bt = [Float](repeating: 0, count: n * k)
+                for t in 0..<k { for j in 0..<n { bt[j * k + t] = b[t * n + j] } }
+                var packed = [Float](repeating: .nan, count: Int(ck_packed_columns_count(Int32(n), Int32(k))))
+                ck_pack_columns(Int32(n), Int32(k), bt, k, &packed)
+                let start = values(m * n, seed: 99)
+                for (usePacked, transposed, accumulate) in [(false, false, false), (true, false, true), (true, true, false), (false, true, true)] {
+                    var c = start
+                    if transposed { c = (0..<(m * n)).map { start[($0 % m) * n + $0 / m] } }  // c^T [n][m]
+                    if usePacked {
+                        gemm(0, Int32(m), Int32(n), Int32(k), a, k, packed, width, k * width, &c,
+                                                transposed ? m : n, transposed ? 1 : 0, accumulate ? 1 : 0, nil)
+                    } else {
+                        gemm(0, Int32(m), Int32(n), Int32(k), a, k, b, n, width, &c,
+                                                transposed ? m : n, transposed ? 1 : 0, accumulate ? 1 : 0, nil)
+                    }
+                    for r in 0..<m {
+                        for j in 0..<n {
+                            let got = transposed ? c[j * m + r] : c[r * n + j]
+                            let want = expected[r * n + j] + (accumulate ? Double(start[r * n + j]) : 0)
+                            XCTAssertEqual(Double(got), want, accuracy: 1e-5 * Double(max(k, 1)),
+                                           "\(kernel) m \(m) n \(n) k \(k) packed \(usePacked) transposed \(transposed) acc \(accumulate) at \(r),\(j)")
+                        }
                     }
                 }
             }
@@ -61,67 +63,109 @@ final class VectorGEMMTests: XCTestCase {
     /// A row's result does not depend on which rows are computed with it (batch composition)
     /// nor on where the column block starts (thread split).
     func testResultsIndependentOfRowRangeAndColumnSplit() {
-        guard kernelRuns() else { return }
-        let m = 19, n = 100, k = 700, width = VectorGEMM.panelColumns
-        let a = values(m * k, seed: 1), w = values(n * k, seed: 2)
-        var packed = [Float](repeating: 0, count: Int(ck_packed_columns_count(Int32(n), Int32(k))))
-        ck_pack_columns(Int32(n), Int32(k), w, k, &packed)
-        var whole = [Float](repeating: 0, count: m * n)
-        ck_gemm_rows_by_columns(0, Int32(m), Int32(n), Int32(k), a, k, packed, width, k * width, &whole, n, 0, 0, nil)
-        for row in [0, 7, 18] {
-            var single = [Float](repeating: 0, count: n)
-            a.withUnsafeBufferPointer { ap in
-                ck_gemm_rows_by_columns(0, 1, Int32(n), Int32(k), ap.baseAddress! + row * k, k, packed, width, k * width, &single, n, 0, 0, nil)
+        for kernel in kernels() {
+            let gemm = kernel.function
+            let m = 19, n = 100, k = 700, width = VectorGEMM.panelColumns
+            let a = values(m * k, seed: 1), w = values(n * k, seed: 2)
+            var packed = [Float](repeating: 0, count: Int(ck_packed_columns_count(Int32(n), Int32(k))))
+            ck_pack_columns(Int32(n), Int32(k), w, k, &packed)
+            var whole = [Float](repeating: 0, count: m * n)
+            gemm(0, Int32(m), Int32(n), Int32(k), a, k, packed, width, k * width, &whole, n, 0, 0, nil)
+            for row in [0, 7, 18] {
+                var single = [Float](repeating: 0, count: n)
+                a.withUnsafeBufferPointer { ap in
+                    gemm(0, 1, Int32(n), Int32(k), ap.baseAddress! + row * k, k, packed, width, k * width, &single, n, 0, 0, nil)
+                }
+                XCTAssertEqual(single, Array(whole[(row * n)..<((row + 1) * n)]), "\(kernel) row \(row) alone")
             }
-            XCTAssertEqual(single, Array(whole[(row * n)..<((row + 1) * n)]), "row \(row) alone")
-        }
-        var split = [Float](repeating: 0, count: m * n)
-        split.withUnsafeMutableBufferPointer { sp in
-            packed.withUnsafeBufferPointer { pp in
-                ck_gemm_rows_by_columns(0, Int32(m), Int32(width), Int32(k), a, k, pp.baseAddress!, width, k * width, sp.baseAddress!, n, 0, 0, nil)
-                ck_gemm_rows_by_columns(0, Int32(m), Int32(n - width), Int32(k), a, k, pp.baseAddress! + k * width, width, k * width,
-                                        sp.baseAddress! + width, n, 0, 0, nil)
+            var split = [Float](repeating: 0, count: m * n)
+            split.withUnsafeMutableBufferPointer { sp in
+                packed.withUnsafeBufferPointer { pp in
+                    gemm(0, Int32(m), Int32(width), Int32(k), a, k, pp.baseAddress!, width, k * width, sp.baseAddress!, n, 0, 0, nil)
+                    gemm(0, Int32(m), Int32(n - width), Int32(k), a, k, pp.baseAddress! + k * width, width, k * width,
+                                            sp.baseAddress! + width, n, 0, 0, nil)
+                }
             }
+            XCTAssertEqual(split, whole, "\(kernel)")
         }
-        XCTAssertEqual(split, whole)
     }
 
     /// A bias passed to the kernel gives the bits of seeding c with it and accumulating (plain
     /// and transposed output, with and without accumulation, k spanning several blocks), and a
     /// column range may start inside a packed panel (the 16-column thread split).
     func testKernelBiasEqualsSeededOutputAndMidPanelRangesMatch() {
-        guard kernelRuns() else { return }
-        let width = VectorGEMM.panelColumns
-        for (m, n, k) in [(13, 100, 70), (9, 50, 2100)] {
-            let a = values(m * k, seed: 5), w = values(n * k, seed: 6), bias = values(n, seed: 7), start = values(m * n, seed: 8)
-            var packed = [Float](repeating: 0, count: Int(ck_packed_columns_count(Int32(n), Int32(k))))
-            ck_pack_columns(Int32(n), Int32(k), w, k, &packed)
-            for transposed in [false, true] {
-                let ldc = transposed ? m : n
-                func at(_ r: Int, _ j: Int) -> Int { transposed ? j * m + r : r * n + j }
-                for accumulate in [false, true] {
-                    var seeded = start, fused = start
-                    for r in 0..<m { for j in 0..<n { seeded[at(r, j)] = accumulate ? start[at(r, j)] + bias[j] : bias[j] } }
-                    ck_gemm_rows_by_columns(0, Int32(m), Int32(n), Int32(k), a, k, packed, width, k * width, &seeded, ldc,
-                                            transposed ? 1 : 0, 1, nil)
-                    ck_gemm_rows_by_columns(0, Int32(m), Int32(n), Int32(k), a, k, packed, width, k * width, &fused, ldc,
-                                            transposed ? 1 : 0, accumulate ? 1 : 0, bias)
-                    XCTAssertEqual(fused, seeded, "m \(m) n \(n) k \(k) transposed \(transposed) accumulate \(accumulate)")
-                }
-            }
-            // Columns [0, 16), [16, 48) (inside panel 0) and [48, n) computed separately.
-            var whole = [Float](repeating: 0, count: m * n), pieces = [Float](repeating: .nan, count: m * n)
-            ck_gemm_rows_by_columns(0, Int32(m), Int32(n), Int32(k), a, k, packed, width, k * width, &whole, n, 0, 0, bias)
-            pieces.withUnsafeMutableBufferPointer { cp in
-                packed.withUnsafeBufferPointer { pp in
-                    for (j0, j1) in [(0, 16), (16, width), (width, n)] {
-                        let panel = j0 / width, offset = j0 - panel * width
-                        ck_gemm_rows_by_columns(0, Int32(m), Int32(j1 - j0), Int32(k), a, k, pp.baseAddress! + panel * k * width + offset,
-                                                width, k * width, cp.baseAddress! + j0, n, 0, 0, bias.withUnsafeBufferPointer { $0.baseAddress! + j0 })
+        for kernel in kernels() {
+            let gemm = kernel.function
+            let width = VectorGEMM.panelColumns
+            for (m, n, k) in [(13, 100, 70), (9, 50, 2100)] {
+                let a = values(m * k, seed: 5), w = values(n * k, seed: 6), bias = values(n, seed: 7), start = values(m * n, seed: 8)
+                var packed = [Float](repeating: 0, count: Int(ck_packed_columns_count(Int32(n), Int32(k))))
+                ck_pack_columns(Int32(n), Int32(k), w, k, &packed)
+                for transposed in [false, true] {
+                    let ldc = transposed ? m : n
+                    func at(_ r: Int, _ j: Int) -> Int { transposed ? j * m + r : r * n + j }
+                    for accumulate in [false, true] {
+                        var seeded = start, fused = start
+                        for r in 0..<m { for j in 0..<n { seeded[at(r, j)] = accumulate ? start[at(r, j)] + bias[j] : bias[j] } }
+                        gemm(0, Int32(m), Int32(n), Int32(k), a, k, packed, width, k * width, &seeded, ldc,
+                                                transposed ? 1 : 0, 1, nil)
+                        gemm(0, Int32(m), Int32(n), Int32(k), a, k, packed, width, k * width, &fused, ldc,
+                                                transposed ? 1 : 0, accumulate ? 1 : 0, bias)
+                        XCTAssertEqual(fused, seeded, "\(kernel) m \(m) n \(n) k \(k) transposed \(transposed) accumulate \(accumulate)")
                     }
                 }
+                // Columns [0, 16), [16, 48) (inside panel 0) and [48, n) computed separately.
+                var whole = [Float](repeating: 0, count: m * n), pieces = [Float](repeating: .nan, count: m * n)
+                gemm(0, Int32(m), Int32(n), Int32(k), a, k, packed, width, k * width, &whole, n, 0, 0, bias)
+                pieces.withUnsafeMutableBufferPointer { cp in
+                    packed.withUnsafeBufferPointer { pp in
+                        for (j0, j1) in [(0, 16), (16, width), (width, n)] {
+                            let panel = j0 / width, offset = j0 - panel * width
+                            gemm(0, Int32(m), Int32(j1 - j0), Int32(k), a, k, pp.baseAddress! + panel * k * width + offset,
+                                                    width, k * width, cp.baseAddress! + j0, n, 0, 0, bias.withUnsafeBufferPointer { $0.baseAddress! + j0 })
+                        }
+                    }
+                }
+                XCTAssertEqual(pieces, whole, "\(kernel) m \(m) n \(n) k \(k) pieces")
             }
-            XCTAssertEqual(pieces, whole, "m \(m) n \(n) k \(k) pieces")
+        }
+    }
+
+    /// The AVX2 kernel gives the AVX-512 kernel's bits (same fused multiply-adds in the same
+    /// order): every row count 1...14 against both tile heights, column counts ending inside a
+    /// vector, k across the 1024 block edge, plain and packed operands, bias, accumulation and
+    /// transposed output. Runs where the CPU has both (the per-kernel tests above run either).
+    func testAVX2KernelMatchesAVX512KernelBitForBit() {
+        guard VectorGEMM.Kernel.avx512.isSupported, VectorGEMM.Kernel.avx2.isSupported else { return }
+        let wide = VectorGEMM.Kernel.avx512.function, narrow = VectorGEMM.Kernel.avx2.function
+        let width = VectorGEMM.panelColumns
+        for (n, k) in [(1, 5), (9, 33), (23, 1030), (48, 64), (61, 200), (100, 2100)] {
+            let a = values(14 * k, seed: UInt64(n + k)), bt = values(n * k, seed: UInt64(3 * n + k)), bias = values(n, seed: 11)
+            var packed = [Float](repeating: 0, count: Int(ck_packed_columns_count(Int32(n), Int32(k))))
+            ck_pack_columns(Int32(n), Int32(k), bt, k, &packed)
+            var plain = [Float](repeating: 0, count: k * n)  // b [k][n] row-major
+            for t in 0..<k { for j in 0..<n { plain[t * n + j] = bt[j * k + t] } }
+            for m in 1...14 {
+                let start = values(m * n, seed: UInt64(m))
+                for (usePacked, transposed, accumulate, withBias) in [(true, false, false, true), (true, false, true, true),
+                                                                     (false, false, true, false), (true, true, false, true),
+                                                                     (false, true, true, true)] {
+                    var x = start, y = start
+                    let (b, ldb, stride) = usePacked ? (packed, width, k * width) : (plain, n, width)
+                    let ldc = transposed ? m : n
+                    let bp: UnsafePointer<Float>? = nil
+                    func run(_ f: VectorGEMM.Kernel.Function, _ c: inout [Float]) {
+                        bias.withUnsafeBufferPointer { biasBuffer in
+                            f(0, Int32(m), Int32(n), Int32(k), a, k, b, ldb, stride, &c, ldc, transposed ? 1 : 0,
+                              accumulate ? 1 : 0, withBias ? biasBuffer.baseAddress : bp)
+                        }
+                    }
+                    run(wide, &x)
+                    run(narrow, &y)
+                    XCTAssertEqual(x.map(\.bitPattern), y.map(\.bitPattern),
+                                   "m \(m) n \(n) k \(k) packed \(usePacked) transposed \(transposed) acc \(accumulate) bias \(withBias)")
+                }
+            }
         }
     }
 

@@ -1,15 +1,19 @@
 /* Single-thread timings of the CKernels hot loops on the shapes TiTok runs, for
-   docs/BENCHMARKS.md. Build and run from the repository root (x86-64 with AVX-512):
+   docs/BENCHMARKS.md. Build and run from the repository root (x86-64 with AVX2; the AVX-512
+   parts where the CPU has it):
 
      clang -O3 -ffp-contract=off -fno-math-errno -I Sources/CKernels/include scripts/bench/kernels.c \
-         Sources/CKernels/attention.c Sources/CKernels/gemm_avx512.c Sources/CKernels/pointwise.c \
-         Sources/CKernels/winograd.c -o /tmp/kernels -lm && /tmp/kernels
+         Sources/CKernels/attention.c Sources/CKernels/gemm_avx512.c Sources/CKernels/gemm_avx2.c \
+         Sources/CKernels/pointwise.c Sources/CKernels/winograd.c -o /tmp/kernels -lopenblas -lm && /tmp/kernels
 
-   Prints GFLOP/s of the packed Linear product (ViT-L shapes, 289 rows), one attention head
+   (OPENBLAS_CORETYPE=Haswell in the environment compares with OpenBLAS's AVX2 kernels.)
+   Prints GFLOP/s of the packed Linear product (ViT-L shapes, 289 rows) on the AVX-512 kernel,
+   the AVX2 kernel and single-threaded OpenBLAS sgemm on the unpacked weight, one attention head
    (t = 289 and 385, d = 64) as separate operations and as ck_attention_head, and ns per tile
    and channel of the Winograd input transform. Best of several repetitions. */
 #include "ckernels.h"
 
+#include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -26,18 +30,28 @@ static float *filled(size_t count, unsigned seed) {
     return p;
 }
 
+typedef void (*gemm_kernel)(int, int, int, int, const float *, ptrdiff_t, const float *, ptrdiff_t, ptrdiff_t, float *,
+                            ptrdiff_t, int, int, const float *);
+
 static void linear(int m, int n, int k) {
     float *x = filled((size_t)m * k, 1), *w = filled((size_t)n * k, 2), *y = malloc(sizeof(float) * m * n);
     float *panels = malloc(sizeof(float) * ck_packed_columns_count(n, k)), *bias = filled(n, 3);
     ck_pack_columns(n, k, w, k, panels);
-    double best = 1e9;
-    for (int r = 0; r < 6; r++) {
-        double t0 = now();
-        ck_gemm_rows_by_columns(0, m, n, k, x, k, panels, CK_PANEL_COLS, (ptrdiff_t)k * CK_PANEL_COLS, y, n, 0, 0, bias);
-        double t = now() - t0;
-        if (t < best) best = t;
+    const char *names[3] = {"avx512", "avx2", "openblas"};
+    gemm_kernel kernels[2] = {ck_gemm_rows_by_columns, ck_gemm_rows_by_columns_avx2};
+    printf("linear %4dx%4dx%4d (bias), GFLOP/s:", m, n, k);
+    for (int e = ck_avx512_usable() ? 0 : 1; e < 3; e++) {
+        double best = 1e9;
+        for (int r = 0; r < 6; r++) {
+            double t0 = now();
+            if (e < 2) kernels[e](0, m, n, k, x, k, panels, CK_PANEL_COLS, (ptrdiff_t)k * CK_PANEL_COLS, y, n, 0, 0, bias);
+            else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1, x, k, w, k, 0, y, n);
+            double t = now() - t0;
+            if (t < best) best = t;
+        }
+        printf("  %s %5.1f", names[e], 2.0 * m * n * k / best / 1e9);
     }
-    printf("linear %4dx%4dx%4d (packed weight, bias): %5.1f GFLOP/s\n", m, n, k, 2.0 * m * n * k / best / 1e9);
+    printf("\n");
     free(x); free(w); free(y); free(panels); free(bias);
 }
 
@@ -80,14 +94,19 @@ static void winograd_input(int tiles, int width) {
 }
 
 int main(void) {
-    if (!ck_avx512_usable()) {
-        printf("this CPU does not run AVX-512: the kernels measured here are not used\n");
+    openblas_set_num_threads(1);
+    if (!ck_avx2_fma_usable()) {
+        printf("this CPU runs neither AVX2+FMA nor AVX-512: the kernels measured here are not used\n");
         return 0;
     }
     linear(289, 3072, 1024);
     linear(289, 1024, 1024);
     linear(289, 4096, 1024);
     linear(289, 1024, 4096);
+    if (!ck_avx512_usable()) {
+        printf("this CPU does not run AVX-512: the attention head and Winograd timings need it\n");
+        return 0;
+    }
     attention(289, 1024);
     attention(385, 512);
     winograd_input(64, 256);

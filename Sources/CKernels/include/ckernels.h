@@ -1,5 +1,6 @@
-/* Hand-vectorised float32 kernels for x86-64 CPUs with AVX-512, compiled for that instruction
-   set per function and used only after ck_avx512_usable() says the CPU and OS support it.
+/* Hand-vectorised float32 kernels for x86-64 CPUs with AVX-512 (or, for the matrix product,
+   AVX2 and FMA), compiled for that instruction set per function and used only after
+   ck_avx512_usable() or ck_avx2_fma_usable() says the CPU and OS support it.
    Every pointer is checked by the Swift caller; sizes are element counts. */
 #ifndef CKERNELS_H
 #define CKERNELS_H
@@ -15,6 +16,9 @@ enum { CK_TILE_ROWS = 8, CK_PANEL_COLS = 48 };
 
 /* 1 when this CPU and OS run AVX-512F code (CPUID and XGETBV), else 0. */
 int ck_avx512_usable(void);
+
+/* 1 when this CPU and OS run AVX2 and FMA code (CPUID and XGETBV), else 0. */
+int ck_avx2_fma_usable(void);
 
 /* A spin-wait hint (PAUSE on x86-64) for threads polling a flag. */
 void ck_cpu_relax(void);
@@ -42,6 +46,13 @@ void ck_gemm_rows_by_columns(int row0, int row1, int n, int k,
                              float *c, ptrdiff_t ldc, int transposed_out, int accumulate,
                              const float *bias);
 
+/* ck_gemm_rows_by_columns for CPUs with AVX2 and FMA (6 x 16 micro-tiles): the same contract
+   and the same fused multiply-adds in the same order, so the same bits. */
+void ck_gemm_rows_by_columns_avx2(int row0, int row1, int n, int k,
+                                  const float *a, ptrdiff_t lda,
+                                  const float *b, ptrdiff_t ldb, ptrdiff_t panel_stride,
+                                  float *c, ptrdiff_t ldc, int transposed_out, int accumulate,
+                                  const float *bias);
 
 /* Floats of scratch ck_attention_head needs for tq queries, tk keys and head width d. */
 size_t ck_attention_scratch_count(int tq, int tk, int d);

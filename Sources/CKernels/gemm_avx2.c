@@ -1,0 +1,149 @@
+/* The same float32 product as gemm_avx512.c for CPUs with AVX2 and FMA but no AVX-512
+   (Zen 2/3, Intel client cores): 6 rows x 16 columns per micro-tile (12 ymm accumulators),
+   each 48-column panel run as three 16-column strips. Every element is summed with the same
+   fused multiply-adds in the same order as the AVX-512 kernel (k in order, blocks of KBLOCK,
+   bias and accumulation applied in the store the same way), so both give identical bits. */
+#include "ckernels.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "gemm_blocking.h"
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+
+int ck_avx2_fma_usable(void) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    if (!(c & (1u << 27)) || !(c & (1u << 28)) || !(c & (1u << 12))) return 0; /* OSXSAVE, AVX, FMA */
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    if ((lo & 0x6) != 0x6) return 0; /* XMM and YMM state enabled by the OS */
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    return (b & (1u << 5)) ? 1 : 0; /* AVX2 */
+}
+
+#define TARGET2 __attribute__((target("avx2,fma")))
+#define ROWS2 6
+
+/* Lanes [0, count) set: the mask of a vector's first `count` columns (1..8). */
+static inline TARGET2 __m256i lanes(int count) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+/* One micro-tile: MR rows (1..6) by NV vectors of 8 columns (1..2), the last `tail` wide (1..8). */
+static inline __attribute__((always_inline)) TARGET2 void tile2(
+    const int MR, const int NV, int kc, const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb,
+    int tail, float *c, ptrdiff_t ldc, int transposed, int accumulate, const float *bias) {
+    __m256 acc[ROWS2][2];
+    for (int r = 0; r < MR; r++)
+        for (int v = 0; v < NV; v++) acc[r][v] = _mm256_setzero_ps();
+    const __m256i last = lanes(tail);
+    const int full = tail == 8;
+    const float *ar[ROWS2];
+    for (int r = 0; r < MR; r++) ar[r] = a + r * lda;
+    for (int kk = 0; kk < kc; kk++) {
+        __m256 bv[2];
+        for (int v = 0; v < NV; v++)
+            bv[v] = (v == NV - 1 && !full) ? _mm256_maskload_ps(b + 8 * v, last) : _mm256_loadu_ps(b + 8 * v);
+        for (int r = 0; r < MR; r++) {
+            __m256 av = _mm256_broadcast_ss(ar[r] + kk);
+            for (int v = 0; v < NV; v++) acc[r][v] = _mm256_fmadd_ps(av, bv[v], acc[r][v]);
+        }
+        b += ldb;
+    }
+    if (!transposed) {
+        const __m256i every = _mm256_set1_epi32(-1);
+        __m256 bv[2];
+        if (bias)
+            for (int v = 0; v < NV; v++) bv[v] = _mm256_maskload_ps(bias + 8 * v, v == NV - 1 ? last : every);
+        for (int r = 0; r < MR; r++) {
+            float *row = c + r * ldc;
+            for (int v = 0; v < NV; v++) {
+                __m256i mk = v == NV - 1 ? last : every;
+                __m256 x = acc[r][v];
+                /* (c + bias) + sum or bias + sum: what seeding c with the bias and then adding gives. */
+                if (accumulate && bias) x = _mm256_add_ps(_mm256_add_ps(_mm256_maskload_ps(row + 8 * v, mk), bv[v]), x);
+                else if (accumulate) x = _mm256_add_ps(_mm256_maskload_ps(row + 8 * v, mk), x);
+                else if (bias) x = _mm256_add_ps(bv[v], x);
+                _mm256_maskstore_ps(row + 8 * v, mk, x);
+            }
+        }
+    } else {
+        float t[ROWS2][16] __attribute__((aligned(32)));
+        for (int r = 0; r < MR; r++)
+            for (int v = 0; v < NV; v++) _mm256_store_ps(&t[r][8 * v], acc[r][v]);
+        int cols = 8 * (NV - 1) + tail;
+        for (int j = 0; j < cols; j++) {
+            float *dst = c + j * ldc;
+            float bj = bias ? bias[j] : 0.0f;
+            if (accumulate && bias) { for (int r = 0; r < MR; r++) dst[r] = (dst[r] + bj) + t[r][j]; }
+            else if (accumulate) { for (int r = 0; r < MR; r++) dst[r] += t[r][j]; }
+            else if (bias) { for (int r = 0; r < MR; r++) dst[r] = bj + t[r][j]; }
+            else { for (int r = 0; r < MR; r++) dst[r] = t[r][j]; }
+        }
+    }
+}
+
+#define TILE2_CASE(MR, NV) \
+    case (MR - 1) * 2 + (NV - 1): tile2(MR, NV, kc, a, lda, b, ldb, tail, c, ldc, transposed, accumulate, bias); break;
+
+static TARGET2 void tile2_dispatch(int mr, int nv, int kc, const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb,
+                                   int tail, float *c, ptrdiff_t ldc, int transposed, int accumulate, const float *bias) {
+    switch ((mr - 1) * 2 + (nv - 1)) {
+        TILE2_CASE(1, 1) TILE2_CASE(1, 2)
+        TILE2_CASE(2, 1) TILE2_CASE(2, 2)
+        TILE2_CASE(3, 1) TILE2_CASE(3, 2)
+        TILE2_CASE(4, 1) TILE2_CASE(4, 2)
+        TILE2_CASE(5, 1) TILE2_CASE(5, 2)
+        TILE2_CASE(6, 1) TILE2_CASE(6, 2)
+        default: break;
+    }
+}
+
+TARGET2 void ck_gemm_rows_by_columns_avx2(int row0, int row1, int n, int k,
+                                          const float *a, ptrdiff_t lda,
+                                          const float *b, ptrdiff_t ldb, ptrdiff_t panel_stride,
+                                          float *c, ptrdiff_t ldc, int transposed_out, int accumulate,
+                                          const float *bias) {
+    if (row1 <= row0 || n <= 0) return;
+    int panels = (n + CK_PANEL_COLS - 1) / CK_PANEL_COLS;
+    for (int k0 = 0; k0 < k || (k == 0 && k0 == 0); k0 += KBLOCK) {
+        int kc = k - k0 < KBLOCK ? k - k0 : KBLOCK;
+        int acc = accumulate || k0 > 0;
+        const float *blockBias = k0 == 0 ? bias : NULL; /* added once, with the first block */
+        /* Panels outer (the kc x 48 block stays in L2), then 6-row tiles (their kc floats per row
+           stay in L1 across the panel's three 16-column strips). */
+        for (int p = 0; p < panels; p++) {
+            int p0 = p * CK_PANEL_COLS;
+            int cols = n - p0 < CK_PANEL_COLS ? n - p0 : CK_PANEL_COLS;
+            const float *bblock = b + (size_t)p * panel_stride + (size_t)k0 * ldb;
+            for (int r0 = row0; r0 < row1; r0 += ROWS2) {
+                int mr = row1 - r0 < ROWS2 ? row1 - r0 : ROWS2;
+                const float *ablock = a + (size_t)r0 * lda + k0;
+                for (int s0 = 0; s0 < cols; s0 += 16) {
+                    int width = cols - s0 < 16 ? cols - s0 : 16;
+                    int nv = (width + 7) / 8, tail = width - 8 * (nv - 1);
+                    int j0 = p0 + s0;
+                    float *cblock = transposed_out ? c + (size_t)j0 * ldc + r0 : c + (size_t)r0 * ldc + j0;
+                    tile2_dispatch(mr, nv, kc, ablock, lda, bblock + s0, ldb, tail, cblock, ldc, transposed_out, acc,
+                                   blockBias ? blockBias + j0 : NULL);
+                }
+            }
+        }
+        if (k == 0) break;
+    }
+}
+
+#else
+int ck_avx2_fma_usable(void) { return 0; }
+
+void ck_gemm_rows_by_columns_avx2(int row0, int row1, int n, int k, const float *a, ptrdiff_t lda, const float *b,
+                                  ptrdiff_t ldb, ptrdiff_t panel_stride, float *c, ptrdiff_t ldc, int transposed_out,
+                                  int accumulate, const float *bias) {
+    (void)bias; (void)row0; (void)row1; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb; (void)panel_stride;
+    (void)c; (void)ldc; (void)transposed_out; (void)accumulate;
+}
+#endif
