@@ -1,4 +1,4 @@
-/* One attention head on the AVX-512 kernel (see ckernels.h): S = Q K^T through
+/* One attention head on the AVX-512 kernel, and the same on the AVX2 kernel (see ckernels.h): S = Q K^T through
    ck_gemm_rows_by_columns, a softmax that leaves its rows unnormalised, and O = E V with a
    6 x 64 register tile reading V in place, each output row scaled by 1 / (its row sum) at the
    end (the normalisation folded into the product instead of a pass over the scores). */
@@ -128,9 +128,133 @@ TARGET void ck_attention_head(const float *q, const float *k, const float *v, pt
     }
 }
 
+/* The same head for CPUs with AVX2 and FMA (ck_attention_head_avx2): every operation above on
+   8-lane vectors, arranged so each value is computed exactly as above. */
+#define TARGET2 __attribute__((target("avx2,fma")))
+
+/* exp16's arithmetic on 8 lanes; y 2^n with 2^n built from its exponent bits, exact because
+   the clamp keeps n in [-126, 127] (scalef gives the same correctly rounded product). */
+static inline __attribute__((always_inline)) TARGET2 __m256 exp8(__m256 x) {
+    __m256 xc = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(CK_EXP_LOW)), _mm256_set1_ps(CK_EXP_HIGH));
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(xc, _mm256_set1_ps(CK_LOG2E)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(CK_LN2_HI), xc);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(CK_LN2_LO), r);
+    __m256 p = _mm256_set1_ps(CK_EXP_P0);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(CK_EXP_P1));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(CK_EXP_P2));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(CK_EXP_P3));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(CK_EXP_P4));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(CK_EXP_P5));
+    __m256 y = _mm256_add_ps(_mm256_fmadd_ps(_mm256_mul_ps(p, r), r, r), _mm256_set1_ps(1.0f));
+    __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(y, _mm256_castsi256_ps(bits));
+}
+
+/* Lanes [0, count) of a vector (count clamped to 0..8). */
+static inline TARGET2 __m256i first_lanes(int count) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+/* exp_row on 8-lane vectors: the sixteen partial sums kept as two vectors (lanes 0-7 and 8-15
+   of the AVX-512 accumulator), so the row sum is added in the same order. */
+static TARGET2 float exp_row8(float *x, int width, float scale) {
+    const __m256 sc = _mm256_set1_ps(scale), lowest = _mm256_set1_ps(-__builtin_inff());
+    __m256 top = lowest;
+    int j = 0;
+    for (; j + 8 <= width; j += 8) top = _mm256_max_ps(top, _mm256_loadu_ps(x + j));
+    if (j < width) {
+        __m256i mk = first_lanes(width - j);
+        top = _mm256_max_ps(top, _mm256_blendv_ps(lowest, _mm256_maskload_ps(x + j, mk), _mm256_castsi256_ps(mk)));
+    }
+    float t[8] __attribute__((aligned(32)));
+    _mm256_store_ps(t, top);
+    float biggest = t[0];
+    for (int l = 1; l < 8; l++) biggest = t[l] > biggest ? t[l] : biggest;
+    const __m256 m = _mm256_mul_ps(_mm256_set1_ps(biggest), sc);
+    __m256 sum[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (j = 0; j + 8 <= width; j += 8) {
+        __m256 e = exp8(_mm256_fmsub_ps(_mm256_loadu_ps(x + j), sc, m));
+        _mm256_storeu_ps(x + j, e);
+        sum[(j >> 3) & 1] = _mm256_add_ps(sum[(j >> 3) & 1], e);
+    }
+    if (j < width) {
+        __m256i mk = first_lanes(width - j);
+        __m256 e = exp8(_mm256_fmsub_ps(_mm256_maskload_ps(x + j, mk), sc, m));
+        _mm256_maskstore_ps(x + j, mk, e);
+        sum[(j >> 3) & 1] = _mm256_add_ps(sum[(j >> 3) & 1], _mm256_and_ps(e, _mm256_castsi256_ps(mk)));
+    }
+    float lanes[16] __attribute__((aligned(32)));
+    _mm256_store_ps(lanes, sum[0]);
+    _mm256_store_ps(lanes + 8, sum[1]);
+    for (int w = 8; w > 0; w /= 2)
+        for (int l = 0; l < w; l++) lanes[l] = lanes[l] + lanes[l + w];
+    return lanes[0];
+}
+
+/* pv_tile on 8-lane vectors: MR (1..6) rows by NV (1..2) vectors, the last `tail` wide. */
+static inline __attribute__((always_inline)) TARGET2 void pv_tile8(
+    const int MR, const int NV, int tk, const float *e, ptrdiff_t lde, const float *v, ptrdiff_t ldv,
+    int tail, const float *inv, float *out, ptrdiff_t ldo) {
+    __m256 acc[6][2];
+    for (int r = 0; r < MR; r++)
+        for (int c = 0; c < NV; c++) acc[r][c] = _mm256_setzero_ps();
+    const __m256i last = first_lanes(tail), every = _mm256_set1_epi32(-1);
+    for (int kk = 0; kk < tk; kk++) {
+        __m256 bv[2];
+        for (int c = 0; c < NV; c++) bv[c] = _mm256_maskload_ps(v + 8 * c, c == NV - 1 ? last : every);
+        for (int r = 0; r < MR; r++) {
+            __m256 av = _mm256_broadcast_ss(e + r * lde + kk);
+            for (int c = 0; c < NV; c++) acc[r][c] = _mm256_fmadd_ps(av, bv[c], acc[r][c]);
+        }
+        v += ldv;
+    }
+    for (int r = 0; r < MR; r++) {
+        __m256 s = _mm256_set1_ps(inv[r]);
+        for (int c = 0; c < NV; c++)
+            _mm256_maskstore_ps(out + r * ldo + 8 * c, c == NV - 1 ? last : every, _mm256_mul_ps(acc[r][c], s));
+    }
+}
+
+#define PV8_CASE(MR, NV) \
+    case (MR - 1) * 2 + (NV - 1): pv_tile8(MR, NV, tk, e, lde, v, ldv, tail, inv, out, ldo); break;
+
+static TARGET2 void pv8_dispatch(int mr, int nv, int tk, const float *e, ptrdiff_t lde, const float *v, ptrdiff_t ldv,
+                                 int tail, const float *inv, float *out, ptrdiff_t ldo) {
+    switch ((mr - 1) * 2 + (nv - 1)) {
+        PV8_CASE(1, 1) PV8_CASE(1, 2) PV8_CASE(2, 1) PV8_CASE(2, 2) PV8_CASE(3, 1) PV8_CASE(3, 2)
+        PV8_CASE(4, 1) PV8_CASE(4, 2) PV8_CASE(5, 1) PV8_CASE(5, 2) PV8_CASE(6, 1) PV8_CASE(6, 2)
+        default: break;
+    }
+}
+
+TARGET2 void ck_attention_head_avx2(const float *q, const float *k, const float *v, ptrdiff_t ld, int tq, int tk, int d,
+                                    float scale, float *out, ptrdiff_t ldo, float *scratch) {
+    if (tq <= 0 || tk <= 0 || d <= 0) return;
+    float *kp = scratch;
+    float *s = kp + ck_packed_columns_count(tk, d);
+    float *inv = s + (size_t)tq * (size_t)tk;
+    ck_pack_columns(tk, d, k, ld, kp);
+    ck_gemm_rows_by_columns_avx2(0, tq, tk, d, q, ld, kp, CK_PANEL_COLS, (ptrdiff_t)d * CK_PANEL_COLS, s, tk, 0, 0, NULL);
+    for (int r = 0; r < tq; r++) inv[r] = 1.0f / exp_row8(s + (size_t)r * tk, tk, scale);
+    /* Six rows at a time, 16-column strips across d (the E rows stay in L1 across the strips). */
+    for (int r0 = 0; r0 < tq; r0 += 6) {
+        int mr = tq - r0 < 6 ? tq - r0 : 6;
+        for (int c0 = 0; c0 < d; c0 += 16) {
+            int cols = d - c0 < 16 ? d - c0 : 16;
+            int nv = (cols + 7) / 8, tail = cols - 8 * (nv - 1);
+            pv8_dispatch(mr, nv, tk, s + (size_t)r0 * tk, tk, v + c0, ld, tail, inv + r0, out + (size_t)r0 * ldo + c0, ldo);
+        }
+    }
+}
+
 #else
 void ck_attention_head(const float *q, const float *k, const float *v, ptrdiff_t ld, int tq, int tk, int d,
                        float scale, float *out, ptrdiff_t ldo, float *scratch) {
+    (void)q; (void)k; (void)v; (void)ld; (void)tq; (void)tk; (void)d; (void)scale; (void)out; (void)ldo; (void)scratch;
+}
+
+void ck_attention_head_avx2(const float *q, const float *k, const float *v, ptrdiff_t ld, int tq, int tk, int d,
+                            float scale, float *out, ptrdiff_t ldo, float *scratch) {
     (void)q; (void)k; (void)v; (void)ld; (void)tq; (void)tk; (void)d; (void)scale; (void)out; (void)ldo; (void)scratch;
 }
 #endif

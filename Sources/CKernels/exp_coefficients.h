@@ -1,5 +1,5 @@
-/* The Cephes expf constants shared by the scalar (pointwise.c) and AVX-512 (attention.c)
-   exponentials: x = n ln 2 + r with ln 2 split in two, exp(r) = 1 + r + r^2 P(r). */
+/* The Cephes expf constants shared by the scalar (pointwise.c) and AVX-512 and AVX2
+   (attention.c) exponentials: x = n ln 2 + r with ln 2 split in two, exp(r) = 1 + r + r^2 P(r). */
 #ifndef CK_EXP_COEFFICIENTS_H
 #define CK_EXP_COEFFICIENTS_H
 

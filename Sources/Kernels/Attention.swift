@@ -22,10 +22,10 @@ public enum Attention {
             let qp = base + (t - q) * ld + h * d, kp = base + w + h * d, vp = base + 2 * w + h * d
             scratch.with { buffer in
                 let o = out + b * q * w + h * d
-                if VectorGEMM.runsFusedAttention {
+                if let head = VectorGEMM.kernel?.attentionHead {
                     // The fused C head: scores, unnormalised softmax, E V scaled by 1 / row sum.
                     let count = Int(ck_attention_scratch_count(Int32(q), Int32(t), Int32(d)))
-                    ck_attention_head(qp, kp, vp, ld, Int32(q), Int32(t), Int32(d), scale, o, w, buffer.pointer(count: count))
+                    head(qp, kp, vp, ld, Int32(q), Int32(t), Int32(d), scale, o, w, buffer.pointer(count: count))
                     return
                 }
                 // scores = Q K^T, then softmax(scale * scores) V (the scale folded into the softmax).

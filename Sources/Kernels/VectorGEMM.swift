@@ -18,6 +18,11 @@ public enum VectorGEMM {
             Int32, Int32, Int32, Int32, UnsafePointer<Float>?, Int, UnsafePointer<Float>?, Int, Int,
             UnsafeMutablePointer<Float>?, Int, Int32, Int32, UnsafePointer<Float>?) -> Void
 
+        /// `ck_attention_head`'s contract.
+        public typealias AttentionHead = @convention(c) (
+            UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?, Int, Int32, Int32, Int32, Float,
+            UnsafeMutablePointer<Float>?, Int, UnsafeMutablePointer<Float>?) -> Void
+
         /// Whether this CPU and OS run it.
         public var isSupported: Bool {
             switch self {
@@ -31,6 +36,14 @@ public enum VectorGEMM {
             switch self {
             case .avx512: return ck_gemm_rows_by_columns
             case .avx2: return ck_gemm_rows_by_columns_avx2
+            }
+        }
+
+        /// The fused attention head on this kernel (same bits on both).
+        public var attentionHead: AttentionHead {
+            switch self {
+            case .avx512: return ck_attention_head
+            case .avx2: return ck_attention_head_avx2
             }
         }
     }
@@ -50,9 +63,6 @@ public enum VectorGEMM {
 
     /// Whether products go through one of the library's kernels.
     public static var isEnabled: Bool { kernel != nil }
-
-    /// Whether attention heads run the fused AVX-512 head (`ck_attention_head`).
-    public static var runsFusedAttention: Bool { kernel == .avx512 }
 
     /// Which engine runs the matrix products, for logs and benchmark reports.
     public static var engine: String { kernel?.rawValue ?? "openblas" }

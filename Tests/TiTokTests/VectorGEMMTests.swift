@@ -169,6 +169,46 @@ final class VectorGEMMTests: XCTestCase {
         }
     }
 
+    /// The fused attention head on every kernel this CPU has, against softmax(scale Q K^T) V in
+    /// Double: query and key counts across the tile heights and vector widths (up to past the
+    /// 1024 block of the product kernels), head widths ending inside a vector, score ranges
+    /// that underflow exp. Where the CPU has both kernels, their heads give the same bits.
+    func testAttentionHeadsMatchDoubleAndEachOther() {
+        let heads = kernels().map { ($0, $0.attentionHead) }
+        for (tq, tk, d, spread) in [(1, 1, 16, Float(1)), (5, 15, 24, 1), (6, 17, 64, 4), (7, 33, 80, 1), (13, 289, 64, 2),
+                                    (3, 1100, 64, 1), (9, 40, 8, 60)] {
+            let ld = 3 * d + 5
+            let qkv = values(tk * ld, seed: UInt64(tq * 31 + tk + d)).map { $0 * spread }
+            let scale = 1 / Float(d).squareRoot()
+            var expected = [Double](repeating: 0, count: tq * d)
+            for r in 0..<tq {
+                let qr = tk - tq + r  // the last tq rows are the queries
+                var scores = (0..<tk).map { j in (0..<d).reduce(0.0) { $0 + Double(qkv[qr * ld + $1]) * Double(qkv[j * ld + d + $1]) } * Double(scale) }
+                let top = scores.max()!
+                scores = scores.map { Foundation.exp($0 - top) }
+                let total = scores.reduce(0, +)
+                for c in 0..<d { expected[r * d + c] = (0..<tk).reduce(0.0) { $0 + scores[$1] * Double(qkv[$1 * ld + 2 * d + c]) } / total }
+            }
+            var outputs: [[Float]] = []
+            for (kernel, head) in heads {
+                var out = [Float](repeating: .nan, count: tq * d)
+                var scratch = [Float](repeating: .nan, count: Int(ck_attention_scratch_count(Int32(tq), Int32(tk), Int32(d))))
+                qkv.withUnsafeBufferPointer { p in
+                    let base = p.baseAddress!
+                    head(base + (tk - tq) * ld, base + d, base + 2 * d, ld, Int32(tq), Int32(tk), Int32(d), scale, &out, d, &scratch)
+                }
+                for i in 0..<(tq * d) {
+                    XCTAssertEqual(Double(out[i]), expected[i], accuracy: 2e-6 * Double(spread),
+                                   "\(kernel) tq \(tq) tk \(tk) d \(d) at \(i)")
+                }
+                outputs.append(out)
+            }
+            if outputs.count == 2 {
+                XCTAssertEqual(outputs[0].map(\.bitPattern), outputs[1].map(\.bitPattern), "tq \(tq) tk \(tk) d \(d): AVX2 head bits")
+            }
+        }
+    }
+
     /// The thread split of a packed Linear: 16-column boundaries covering every column once, and
     /// shares within one vector of each other (1024 outputs: 512 each, not 11 and 10 1/3 panels).
     func testPackedLinearSplitIsBalancedOnVectorBoundaries() {

@@ -9,7 +9,7 @@
    (OPENBLAS_CORETYPE=Haswell in the environment compares with OpenBLAS's AVX2 kernels.)
    Prints GFLOP/s of the packed Linear product (ViT-L shapes, 289 rows) on the AVX-512 kernel,
    the AVX2 kernel and single-threaded OpenBLAS sgemm on the unpacked weight, one attention head
-   (t = 289 and 385, d = 64) as separate operations and as ck_attention_head, and ns per tile
+   on each kernel    (t = 289 and 385, d = 64) as separate operations and as ck_attention_head, and ns per tile
    and channel of the Winograd input transform. Best of several repetitions. */
 #include "ckernels.h"
 
@@ -60,23 +60,28 @@ static void attention(int t, int w) {
     float *qkv = filled((size_t)t * ld, 4), *o = malloc(sizeof(float) * t * w), *scores = malloc(sizeof(float) * t * t);
     float *kp = malloc(sizeof(float) * ck_packed_columns_count(t, d));
     float *scratch = malloc(sizeof(float) * ck_attention_scratch_count(t, t, d));
-    double separate = 0, fused = 0;
-    for (int r = 0; r < reps; r++) {
-        int h = r % (w / d);
-        const float *q = qkv + h * d, *k = qkv + w + h * d, *v = qkv + 2 * w + h * d;
-        double t0 = now();
-        ck_pack_columns(t, d, k, ld, kp);
-        ck_gemm_rows_by_columns(0, t, t, d, q, ld, kp, CK_PANEL_COLS, (ptrdiff_t)d * CK_PANEL_COLS, scores, t, 0, 0, NULL);
-        ck_softmax_rows(scores, t, t, t, 0.125f);
-        ck_gemm_rows_by_columns(0, t, d, t, scores, t, v, ld, CK_PANEL_COLS, o + h * d, w, 0, 0, NULL);
-        double t1 = now();
-        ck_attention_head(q, k, v, ld, t, t, d, 0.125f, o + h * d, w, scratch);
-        double t2 = now();
-        separate += t1 - t0;
-        fused += t2 - t1;
+    gemm_kernel kernels[2] = {ck_gemm_rows_by_columns, ck_gemm_rows_by_columns_avx2};
+    void (*heads[2])(const float *, const float *, const float *, ptrdiff_t, int, int, int, float, float *, ptrdiff_t,
+                     float *) = {ck_attention_head, ck_attention_head_avx2};
+    for (int e = ck_avx512_usable() ? 0 : 1; e < 2; e++) {
+        double separate = 0, fused = 0;
+        for (int r = 0; r < reps; r++) {
+            int h = r % (w / d);
+            const float *q = qkv + h * d, *k = qkv + w + h * d, *v = qkv + 2 * w + h * d;
+            double t0 = now();
+            ck_pack_columns(t, d, k, ld, kp);
+            kernels[e](0, t, t, d, q, ld, kp, CK_PANEL_COLS, (ptrdiff_t)d * CK_PANEL_COLS, scores, t, 0, 0, NULL);
+            ck_softmax_rows(scores, t, t, t, 0.125f);
+            kernels[e](0, t, d, t, scores, t, v, ld, CK_PANEL_COLS, o + h * d, w, 0, 0, NULL);
+            double t1 = now();
+            heads[e](q, k, v, ld, t, t, d, 0.125f, o + h * d, w, scratch);
+            double t2 = now();
+            separate += t1 - t0;
+            fused += t2 - t1;
+        }
+        printf("attention head t=%d d=64 (%s): separate ops %.0f us, fused head %.0f us (%.1f GFLOP/s)\n", t,
+               e == 0 ? "avx512" : "avx2", separate / reps * 1e6, fused / reps * 1e6, 4.0 * t * t * d / (fused / reps) / 1e9);
     }
-    printf("attention head t=%d d=64: separate ops %.0f us, ck_attention_head %.0f us (%.1f GFLOP/s)\n", t,
-           separate / reps * 1e6, fused / reps * 1e6, 4.0 * t * t * d / (fused / reps) / 1e9);
     free(qkv); free(o); free(scores); free(kp); free(scratch);
 }
 
@@ -103,12 +108,12 @@ int main(void) {
     linear(289, 1024, 1024);
     linear(289, 4096, 1024);
     linear(289, 1024, 4096);
-    if (!ck_avx512_usable()) {
-        printf("this CPU does not run AVX-512: the attention head and Winograd timings need it\n");
-        return 0;
-    }
     attention(289, 1024);
     attention(385, 512);
+    if (!ck_avx512_usable()) {
+        printf("this CPU does not run AVX-512: the Winograd timing needs it\n");
+        return 0;
+    }
     winograd_input(64, 256);
     winograd_input(48, 256);
     return 0;

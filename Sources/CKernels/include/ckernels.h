@@ -66,6 +66,10 @@ size_t ck_attention_scratch_count(int tq, int tk, int d);
 void ck_attention_head(const float *q, const float *k, const float *v, ptrdiff_t ld, int tq, int tk, int d,
                        float scale, float *out, ptrdiff_t ldo, float *scratch);
 
+/* ck_attention_head for CPUs with AVX2 and FMA: the same contract and the same bits. */
+void ck_attention_head_avx2(const float *q, const float *k, const float *v, ptrdiff_t ld, int tq, int tk, int d,
+                            float scale, float *out, ptrdiff_t ldo, float *scratch);
+
 /* Pointwise activations, compiled for AVX-512, AVX2 and baseline x86-64 and picked by the
    loader for this CPU (target_clones); the same float operations in the same order on every
    path, so results do not depend on which one runs. */
