@@ -42,7 +42,7 @@ let package = Package(
         // The list of installed families: the one place a new family is added.
         .target(name: "ModelCatalog", dependencies: ["ModelZoo", "TiTokVariants", "MaskGITGenerators"]),
         // The exported C ABI (include/titok.h), built as libtitok.so.
-        .target(name: "CTiTok", dependencies: ["ModelCatalog", "ModelZoo", "ImageIO"]),
+        .target(name: "CTiTok", dependencies: ["ModelCatalog", "ModelZoo", "ImageIO", "Kernels"]),
         // The command-line tool.
         .executableTarget(
             name: "zoo",

@@ -88,6 +88,11 @@ TITOK_API void titok_options_default(titok_options *opts);
 /** Library version ("1.0.0"); a static string. */
 TITOK_API const char *titok_version(void);
 
+/** Which engine runs the matrix products in this process, for logs: "avx512" or "avx2" (the
+ *  library's own kernels; both give identical results) or "openblas" (CPUs without AVX2 and FMA,
+ *  or TITOK_GEMM=openblas in the environment). A static string. */
+TITOK_API const char *titok_compute_engine(void);
+
 /** ABI version the library implements; compare with TITOK_ABI_VERSION. */
 TITOK_API uint32_t titok_abi_version(void);
 

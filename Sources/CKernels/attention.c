@@ -198,10 +198,12 @@ static inline __attribute__((always_inline)) TARGET2 void pv_tile8(
     __m256 acc[6][2];
     for (int r = 0; r < MR; r++)
         for (int c = 0; c < NV; c++) acc[r][c] = _mm256_setzero_ps();
-    const __m256i last = first_lanes(tail), every = _mm256_set1_epi32(-1);
+    const __m256i last = first_lanes(tail);
+    const int full = tail == 8;
     for (int kk = 0; kk < tk; kk++) {
         __m256 bv[2];
-        for (int c = 0; c < NV; c++) bv[c] = _mm256_maskload_ps(v + 8 * c, c == NV - 1 ? last : every);
+        for (int c = 0; c < NV; c++)
+            bv[c] = (c == NV - 1 && !full) ? _mm256_maskload_ps(v + 8 * c, last) : _mm256_loadu_ps(v + 8 * c);
         for (int r = 0; r < MR; r++) {
             __m256 av = _mm256_broadcast_ss(e + r * lde + kk);
             for (int c = 0; c < NV; c++) acc[r][c] = _mm256_fmadd_ps(av, bv[c], acc[r][c]);
@@ -210,8 +212,11 @@ static inline __attribute__((always_inline)) TARGET2 void pv_tile8(
     }
     for (int r = 0; r < MR; r++) {
         __m256 s = _mm256_set1_ps(inv[r]);
-        for (int c = 0; c < NV; c++)
-            _mm256_maskstore_ps(out + r * ldo + 8 * c, c == NV - 1 ? last : every, _mm256_mul_ps(acc[r][c], s));
+        for (int c = 0; c < NV; c++) {
+            __m256 x = _mm256_mul_ps(acc[r][c], s);
+            if (c == NV - 1 && !full) _mm256_maskstore_ps(out + r * ldo + 8 * c, last, x);
+            else _mm256_storeu_ps(out + r * ldo + 8 * c, x);
+        }
     }
 }
 

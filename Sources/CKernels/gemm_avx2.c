@@ -55,22 +55,24 @@ static inline __attribute__((always_inline)) TARGET2 void tile2(
         b += ldb;
     }
     if (!transposed) {
-        const __m256i every = _mm256_set1_epi32(-1);
+        /* Full vectors with plain loads and stores, the partial last one masked. */
+#define LOAD8(p, v) ((v) == NV - 1 && !full ? _mm256_maskload_ps((p), last) : _mm256_loadu_ps(p))
         __m256 bv[2];
         if (bias)
-            for (int v = 0; v < NV; v++) bv[v] = _mm256_maskload_ps(bias + 8 * v, v == NV - 1 ? last : every);
+            for (int v = 0; v < NV; v++) bv[v] = LOAD8(bias + 8 * v, v);
         for (int r = 0; r < MR; r++) {
             float *row = c + r * ldc;
             for (int v = 0; v < NV; v++) {
-                __m256i mk = v == NV - 1 ? last : every;
                 __m256 x = acc[r][v];
                 /* (c + bias) + sum or bias + sum: what seeding c with the bias and then adding gives. */
-                if (accumulate && bias) x = _mm256_add_ps(_mm256_add_ps(_mm256_maskload_ps(row + 8 * v, mk), bv[v]), x);
-                else if (accumulate) x = _mm256_add_ps(_mm256_maskload_ps(row + 8 * v, mk), x);
+                if (accumulate && bias) x = _mm256_add_ps(_mm256_add_ps(LOAD8(row + 8 * v, v), bv[v]), x);
+                else if (accumulate) x = _mm256_add_ps(LOAD8(row + 8 * v, v), x);
                 else if (bias) x = _mm256_add_ps(bv[v], x);
-                _mm256_maskstore_ps(row + 8 * v, mk, x);
+                if (v == NV - 1 && !full) _mm256_maskstore_ps(row + 8 * v, last, x);
+                else _mm256_storeu_ps(row + 8 * v, x);
             }
         }
+#undef LOAD8
     } else {
         float t[ROWS2][16] __attribute__((aligned(32)));
         for (int r = 0; r < MR; r++)

@@ -66,6 +66,58 @@ static AVX512 void input_columns_avx512(const float *scratch, int n, int blocks,
     }
 }
 
+#define AVX2 __attribute__((target("avx2")))
+
+/* BT6 on 8 lanes, the same operations in the same order as the scalar macro. */
+#define BT6Y(a0, a1, a2, a3, a4, a5, o0, o1, o2, o3, o4, o5) do { \
+        const __m256 four_ = _mm256_set1_ps(4.0f), five_ = _mm256_set1_ps(5.0f), two_ = _mm256_set1_ps(2.0f); \
+        __m256 p_ = _mm256_sub_ps(a4, _mm256_mul_ps(four_, a2)), q_ = _mm256_sub_ps(a3, _mm256_mul_ps(four_, a1)); \
+        __m256 s_ = _mm256_sub_ps(a4, a2), d_ = _mm256_mul_ps(two_, _mm256_sub_ps(a3, a1)); \
+        o0 = _mm256_add_ps(_mm256_sub_ps(_mm256_mul_ps(four_, a0), _mm256_mul_ps(five_, a2)), a4); \
+        o1 = _mm256_add_ps(p_, q_); o2 = _mm256_sub_ps(p_, q_); o3 = _mm256_add_ps(s_, d_); o4 = _mm256_sub_ps(s_, d_); \
+        o5 = _mm256_add_ps(_mm256_sub_ps(_mm256_mul_ps(four_, a1), _mm256_mul_ps(five_, a3)), a5); } while (0)
+
+/* The column pass for tiles [first, first + blocks * 8): eight tiles per step, their columns
+   de-interleaved from 32 + 2 consecutive floats by a 4 x 4 transpose within each 128-bit half
+   (tiles in the order 0 2 4 6 1 3 5 7) and one lane permute back to tile order. */
+static AVX2 void input_columns_avx2(const float *scratch, int n, int first, int blocks, float *v, ptrdiff_t point_stride) {
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7), next = _mm256_setr_epi32(1, 2, 3, 4, 5, 6, 7, 7);
+    for (int i = 0; i < 6; i++) {
+        const float *row = scratch + i * n;
+        float *o0 = v + (ptrdiff_t)(i * 6) * point_stride, *o1 = o0 + point_stride, *o2 = o1 + point_stride;
+        float *o3 = o2 + point_stride, *o4 = o3 + point_stride, *o5 = o4 + point_stride;
+        for (int b = 0; b < blocks; b++) {
+            int l = first + 8 * b;
+            const float *c = row + 4 * l;
+            __m256 x = _mm256_loadu_ps(c), y = _mm256_loadu_ps(c + 8), z = _mm256_loadu_ps(c + 16), w = _mm256_loadu_ps(c + 24);
+            __m256 t0 = _mm256_unpacklo_ps(x, y), t1 = _mm256_unpackhi_ps(x, y);
+            __m256 t2 = _mm256_unpacklo_ps(z, w), t3 = _mm256_unpackhi_ps(z, w);
+            __m256 c0 = _mm256_permutevar8x32_ps(_mm256_shuffle_ps(t0, t2, 0x44), order);
+            __m256 c1 = _mm256_permutevar8x32_ps(_mm256_shuffle_ps(t0, t2, 0xEE), order);
+            __m256 c2 = _mm256_permutevar8x32_ps(_mm256_shuffle_ps(t1, t3, 0x44), order);
+            __m256 c3 = _mm256_permutevar8x32_ps(_mm256_shuffle_ps(t1, t3, 0xEE), order);
+            /* Columns 4 and 5 of tile l are columns 0 and 1 of tile l + 1; the last lane's come
+               from c[32] and c[33] (a row holds 4 * tiles + 2 floats). */
+            __m256 c4 = _mm256_blend_ps(_mm256_permutevar8x32_ps(c0, next), _mm256_set1_ps(c[32]), 0x80);
+            __m256 c5 = _mm256_blend_ps(_mm256_permutevar8x32_ps(c1, next), _mm256_set1_ps(c[33]), 0x80);
+            __m256 r0, r1, r2, r3, r4, r5;
+            BT6Y(c0, c1, c2, c3, c4, c5, r0, r1, r2, r3, r4, r5);
+            _mm256_storeu_ps(o0 + l, r0); _mm256_storeu_ps(o1 + l, r1); _mm256_storeu_ps(o2 + l, r2);
+            _mm256_storeu_ps(o3 + l, r3); _mm256_storeu_ps(o4 + l, r4); _mm256_storeu_ps(o5 + l, r5);
+        }
+    }
+}
+
+static int avx2_columns(void) {
+    static int state = -1; /* threads racing to fill it all store the same value */
+    int known = __atomic_load_n(&state, __ATOMIC_RELAXED);
+    if (known < 0) {
+        known = ck_avx2_fma_usable();
+        __atomic_store_n(&state, known, __ATOMIC_RELAXED);
+    }
+    return known;
+}
+
 static int avx512_columns(void) {
     static int state = -1; /* threads racing to fill it all store the same value */
     int known = __atomic_load_n(&state, __ATOMIC_RELAXED);
@@ -79,13 +131,17 @@ static int avx512_columns(void) {
 
 /* Columns: each tile's six values of each row-transformed row -> d B, lanes = tiles (stride-4
    reads, which compilers leave scalar: blocks of 16 tiles go through explicit permutes where
-   AVX-512 runs). */
+   AVX-512 runs, then blocks of 8 where AVX2 runs; the same arithmetic, so the same bits). */
 static inline void input_columns(const float *restrict scratch, int n, int tiles, float *restrict v, ptrdiff_t point_stride) {
     int first = 0;
 #if defined(__x86_64__)
     if (avx512_columns()) {
         input_columns_avx512(scratch, n, tiles / 16, v, point_stride);
         first = tiles / 16 * 16;
+    }
+    if (tiles - first >= 8 && avx2_columns()) {
+        input_columns_avx2(scratch, n, first, (tiles - first) / 8, v, point_stride);
+        first += (tiles - first) / 8 * 8;
     }
 #endif
     for (int i = 0; i < 6; i++) {
@@ -99,23 +155,29 @@ static inline void input_columns(const float *restrict scratch, int n, int tiles
     }
 }
 
+/* Rows: B^T down six input rows r0..r5, `count` columns, into the rows of t (row stride ldt).
+   Every pointer restrict (the callers' rows never overlap the scratch they write), so the
+   compiler vectorises without the 36 run-time overlap checks it otherwise emits per call. */
+static inline __attribute__((always_inline)) void input_rows(
+    const float *restrict r0, const float *restrict r1, const float *restrict r2, const float *restrict r3,
+    const float *restrict r4, const float *restrict r5, float *restrict t, int ldt, int count) {
+    float *restrict t0 = t, *restrict t1 = t + ldt, *restrict t2 = t + 2 * ldt, *restrict t3 = t + 3 * ldt;
+    float *restrict t4 = t + 4 * ldt, *restrict t5 = t + 5 * ldt;
+    for (int x = 0; x < count; x++)
+        BT6(r0[x], r1[x], r2[x], r3[x], r4[x], r5[x], t0[x], t1[x], t2[x], t3[x], t4[x], t5[x]);
+}
+
 CLONES void ck_winograd_input_tiles(const float *restrict rows, float *restrict scratch, int tiles, float *restrict v,
                                     ptrdiff_t point_stride) {
     const int n = 4 * tiles + 2;
-    const float *r0 = rows, *r1 = rows + n, *r2 = rows + 2 * n, *r3 = rows + 3 * n, *r4 = rows + 4 * n, *r5 = rows + 5 * n;
-    float *t0 = scratch, *t1 = scratch + n, *t2 = scratch + 2 * n, *t3 = scratch + 3 * n, *t4 = scratch + 4 * n,
-          *t5 = scratch + 5 * n;
     /* Rows: t = B^T d down the six rows, every column at once. */
-    for (int x = 0; x < n; x++)
-        BT6(r0[x], r1[x], r2[x], r3[x], r4[x], r5[x], t0[x], t1[x], t2[x], t3[x], t4[x], t5[x]);
+    input_rows(rows, rows + n, rows + 2 * n, rows + 3 * n, rows + 4 * n, rows + 5 * n, scratch, n, n);
     input_columns(scratch, n, tiles, v, point_stride);
 }
 
 CLONES void ck_winograd_input_tiles_in_place(const float *const *src, int x0, int width, float *restrict scratch, int tiles,
                                              float *restrict v, ptrdiff_t point_stride) {
     const int n = 4 * tiles + 2;
-    float *t0 = scratch, *t1 = scratch + n, *t2 = scratch + 2 * n, *t3 = scratch + 3 * n, *t4 = scratch + 4 * n,
-          *t5 = scratch + 5 * n;
     /* Columns j with x0 + j outside [0, width) are zero padding: B^T of zeros is +0, as the
        copied rows would give. */
     int jlo = x0 < 0 ? -x0 : 0, jhi = width - x0 < n ? width - x0 : n;
@@ -133,10 +195,7 @@ CLONES void ck_winograd_input_tiles_in_place(const float *const *src, int x0, in
         if (zeros) for (int j = 0; j < n; j++) zero[j] = 0;
         /* Pointers at column x0 + jlo (never before a row's start). */
         for (int i = 0; i < 6; i++) r[i] = src[i] ? src[i] + (x0 + jlo) : zero;
-        const float *r0 = r[0], *r1 = r[1], *r2 = r[2], *r3 = r[3], *r4 = r[4], *r5 = r[5];
-        t0 += jlo; t1 += jlo; t2 += jlo; t3 += jlo; t4 += jlo; t5 += jlo;
-        for (int x = 0; x < jhi - jlo; x++)
-            BT6(r0[x], r1[x], r2[x], r3[x], r4[x], r5[x], t0[x], t1[x], t2[x], t3[x], t4[x], t5[x]);
+        input_rows(r[0], r[1], r[2], r[3], r[4], r[5], scratch + jlo, n, jhi - jlo);
     }
     input_columns(scratch, n, tiles, v, point_stride);
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Kernels
 
 /// The `titok_status` values of include/titok.h.
 enum Status: Int32, CaseIterable {
@@ -35,9 +36,10 @@ struct ABIError: Error, CustomStringConvertible {
     static func invalid(_ message: String) -> ABIError { ABIError(status: .invalidArgument, message: message) }
 }
 
-/// C strings that live as long as the process (version, status names).
+/// C strings that live as long as the process (version, engine, status names).
 enum StaticCStrings {
     nonisolated(unsafe) static let version: UnsafePointer<CChar> = make("1.0.0")
+    nonisolated(unsafe) static let computeEngine: UnsafePointer<CChar> = make(VectorGEMM.engine)
     nonisolated(unsafe) static let unknownStatus: UnsafePointer<CChar> = make("TITOK_E_UNKNOWN")
     nonisolated(unsafe) static let statusNames: [Int32: UnsafePointer<CChar>] =
         Dictionary(uniqueKeysWithValues: Status.allCases.map { ($0.rawValue, make($0.name)) })

@@ -102,13 +102,14 @@ public final class WinogradConv3x3: @unchecked Sendable {
         let items = chunks * kParts
         let workers = max(1, min(items, threads))
         let ws = workspace ?? ScratchBuffer()
-        let perWorker = 36 * (inChannels + outChannels) * chunkTiles + 12 * (4 * chunkTiles + 2)
+        let vFloats = 36 * Self.pointStride(inChannels, chunkTiles), mFloats = 36 * Self.pointStride(outChannels, chunkTiles)
+        let perWorker = vFloats + mFloats + 12 * (4 * chunkTiles + 2)
         let scratch = ws.pointer(count: perWorker * workers)
         let next = ChunkCounter()
         let src = input.baseAddress!, dst = output.baseAddress!, res = residual?.baseAddress
         Parallel.forEach(workers) { w in
             let mine = scratch + w * perWorker
-            let v = mine, m = mine + 36 * inChannels * chunkTiles, rows = m + 36 * outChannels * chunkTiles
+            let v = mine, m = mine + vFloats, rows = m + mFloats
             while let item = next.take(below: items) {
                 let chunk = item / kParts, part = item % kParts
                 let t0 = chunk * chunkTiles, t1 = min(g.tilesTotal, t0 + chunkTiles)
@@ -119,6 +120,13 @@ public final class WinogradConv3x3: @unchecked Sendable {
             }
         }
     }
+
+    /// Floats from one transform point's [channels, tiles] matrix to the next in the chunk
+    /// scratch: the matrix plus one cache line, so the 36 points do not start at addresses
+    /// 4 KiB apart (channels x tiles is a multiple of 1024 for every TiTok shape), which would map
+    /// the tile transforms' 36 read or write streams onto one L1 set (measured: the input
+    /// transform took twice as long).
+    static func pointStride(_ channels: Int, _ tiles: Int) -> Int { channels * tiles + 16 }
 
     private static func product(_ xs: [Int]) -> Int? {
         var p = 1
@@ -135,7 +143,7 @@ public final class WinogradConv3x3: @unchecked Sendable {
                                  v: UnsafeMutablePointer<Float>, rowScratch: UnsafeMutablePointer<Float>) {
         let C = inChannels
         let count = tiles.count
-        let pointStride = C * count
+        let pointStride = Self.pointStride(C, count)
         withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: 6) { rowPointers in
             let rp = rowPointers.baseAddress!
             g.forEachSegment(tiles) { b, ty, tx0, tx1, local in
@@ -158,22 +166,24 @@ public final class WinogradConv3x3: @unchecked Sendable {
         }
     }
 
-    /// M[p] = U[p] V[p] for the 36 transform points: [K, C] x [C, tiles], rows `outputs` of K only.
+    /// M[p] = U[p] V[p] for the 36 transform points: [K, C] x [C, tiles], rows `outputs` of K only
+    /// (V and M with `pointStride` floats between points).
     private func multiply(v: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>, tiles: Int, outputs: Range<Int>) {
         let K = outChannels, C = inChannels, k0 = outputs.lowerBound
+        let vStride = Self.pointStride(C, tiles), mStride = Self.pointStride(K, tiles)
         u.withUnsafeBufferPointer { ub in
             if VectorGEMM.isEnabled {
                 for p in 0..<36 {
                     VectorGEMM.multiply(rows: 0..<outputs.count, n: tiles, k: C, a: ub.baseAddress! + (p * K + k0) * C, lda: C,
-                                        b: v + p * C * tiles, ldb: tiles, c: m + (p * K + k0) * tiles, ldc: tiles,
+                                        b: v + p * vStride, ldb: tiles, c: m + p * mStride + k0 * tiles, ldc: tiles,
                                         accumulate: false)
                 }
                 return
             }
             for p in 0..<36 {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outputs.count), Int32(tiles), Int32(C),
-                            1, ub.baseAddress! + (p * K + k0) * C, Int32(C), v + p * C * tiles, Int32(tiles),
-                            0, m + (p * K + k0) * tiles, Int32(tiles))
+                            1, ub.baseAddress! + (p * K + k0) * C, Int32(C), v + p * vStride, Int32(tiles),
+                            0, m + p * mStride + k0 * tiles, Int32(tiles))
             }
         }
     }
@@ -183,7 +193,7 @@ public final class WinogradConv3x3: @unchecked Sendable {
                                   residual: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
         let K = outChannels
         let count = tiles.count
-        let pointStride = K * count
+        let pointStride = Self.pointStride(K, count)
         let H = g.height, W = g.width
         g.forEachSegment(tiles) { b, ty, tx0, tx1, local in
             let y0 = ty * 4, x0 = tx0 * 4

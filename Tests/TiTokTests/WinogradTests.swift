@@ -85,6 +85,38 @@ final class WinogradTests: XCTestCase {
         XCTAssertLessThan(maxErr, 2e-5 * max(1, maxRef), "max error \(maxErr) (max |ref| \(maxRef))", line: line)
     }
 
+    /// The C input transform (AVX-512 blocks of 16 tiles, AVX2 blocks of 8, scalar tail: which
+    /// ones run depends on the CPU) gives the bits of B^T d B written out in Swift with the
+    /// same operations, for every tile count 1...41 (every mix of the three paths).
+    func testInputTransformMatchesScalarDefinitionBitForBit() {
+        func bt6(_ a: [Float]) -> [Float] {
+            let p = a[4] - 4 * a[2], q = a[3] - 4 * a[1], s = a[4] - a[2], d = 2 * (a[3] - a[1])
+            let o0 = 4 * a[0] - 5 * a[2] + a[4], o5 = 4 * a[1] - 5 * a[3] + a[5]
+            return [o0, p + q, p - q, s + d, s - d, o5]
+        }
+        var rng = Values(state: 91)
+        for tiles in 1...41 {
+            let n = 4 * tiles + 2
+            let rows = rng.array(6 * n).map { $0 * 100 }
+            // Rows pass down each column, then the columns pass along each tile's six values.
+            var t = [Float](repeating: 0, count: 6 * n)
+            for x in 0..<n {
+                let column = bt6((0..<6).map { rows[$0 * n + x] })
+                for i in 0..<6 { t[i * n + x] = column[i] }
+            }
+            var expected = [Float](repeating: 0, count: 36 * tiles)
+            for i in 0..<6 {
+                for l in 0..<tiles {
+                    let o = bt6((0..<6).map { t[i * n + 4 * l + $0] })
+                    for j in 0..<6 { expected[(i * 6 + j) * tiles + l] = o[j] }
+                }
+            }
+            var scratch = [Float](repeating: .nan, count: 7 * n), v = [Float](repeating: .nan, count: 36 * tiles)
+            ck_winograd_input_tiles(rows, &scratch, Int32(tiles), &v, tiles)
+            XCTAssertEqual(v.map(\.bitPattern), expected.map(\.bitPattern), "tiles \(tiles)")
+        }
+    }
+
     /// The input transform reading rows in place (nil rows above/below the image, columns left
     /// of 0 and right of the width as zeros) gives the bits of the transform of padded copies,
     /// for segments of 1 to 37 tiles (the AVX-512 16-tile blocks and the scalar tail).

@@ -32,6 +32,11 @@ def library_version() -> str:
     return _lib().titok_version().decode()
 
 
+def compute_engine() -> str:
+    """Engine running the matrix products: "avx512", "avx2" (same results) or "openblas"."""
+    return _lib().titok_compute_engine().decode()
+
+
 __all__ = [
     "ABI_VERSION",
     "FormatError",
@@ -45,6 +50,7 @@ __all__ = [
     "TiTokError",
     "TiTokIOError",
     "UnsupportedError",
+    "compute_engine",
     "library_path",
     "library_version",
     "load_image",

@@ -62,6 +62,7 @@ def _declare(lib: ctypes.CDLL) -> None:
     signatures = {
         "titok_options_default": (None, [ctypes.POINTER(Options)]),
         "titok_version": (ctypes.c_char_p, []),
+        "titok_compute_engine": (ctypes.c_char_p, []),
         "titok_abi_version": (ctypes.c_uint32, []),
         "titok_sizeof_options": (ctypes.c_size_t, []),
         "titok_sizeof_model_info": (ctypes.c_size_t, []),

@@ -10,7 +10,7 @@
    Prints GFLOP/s of the packed Linear product (ViT-L shapes, 289 rows) on the AVX-512 kernel,
    the AVX2 kernel and single-threaded OpenBLAS sgemm on the unpacked weight, one attention head
    on each kernel    (t = 289 and 385, d = 64) as separate operations and as ck_attention_head, and ns per tile
-   and channel of the Winograd input transform. Best of several repetitions. */
+   and channel of the Winograd input and output transforms. Best of several repetitions. */
 #include "ckernels.h"
 
 #include <cblas.h>
@@ -85,17 +85,29 @@ static void attention(int t, int w) {
     free(qkv); free(o); free(scores); free(kp); free(scratch);
 }
 
-static void winograd_input(int tiles, int width) {
-    const int n = 4 * tiles + 2, reps = 20000;
-    float *plane = filled((size_t)6 * width, 5), *scratch = malloc(sizeof(float) * 7 * n), *v = malloc(sizeof(float) * 36 * tiles);
-    const float *rows[6];
-    for (int i = 0; i < 6; i++) rows[i] = plane + (size_t)i * width;
+/* The Winograd tile transforms over C channels of one row segment, the 36 points' matrices
+   `pad` floats more than C x tiles apart (the library pads by 16: a multiple of 4 KiB apart,
+   the 36 streams share one L1 set). */
+static void winograd_transforms(int tiles, int pad) {
+    const int C = 128, width = 4 * tiles, n = 4 * tiles + 2, reps = 300;
+    const ptrdiff_t ps = (ptrdiff_t)C * tiles + pad;
+    float *planes = filled((size_t)C * 6 * width, 5), *scratch = malloc(sizeof(float) * 7 * n);
+    float *v = aligned_alloc(64, sizeof(float) * 36 * (size_t)ps), *out = malloc(sizeof(float) * (size_t)C * 4 * width);
     double t0 = now();
-    for (int r = 0; r < reps; r++) ck_winograd_input_tiles_in_place(rows, -1, width, scratch, tiles, v, tiles);
-    double t = now() - t0;
-    printf("winograd input transform, %d tiles per row segment: %.1f ns per tile and channel\n", tiles,
-           t / reps / tiles * 1e9);
-    free(plane); free(scratch); free(v);
+    for (int r = 0; r < reps; r++)
+        for (int c = 0; c < C; c++) {
+            const float *rows[6];
+            for (int i = 0; i < 6; i++) rows[i] = planes + ((size_t)c * 6 + i) * width;
+            ck_winograd_input_tiles_in_place(rows, -1, width, scratch, tiles, v + (size_t)c * tiles, ps);
+        }
+    double t1 = now();
+    for (int r = 0; r < reps; r++)
+        for (int c = 0; c < C; c++)
+            ck_winograd_output_tiles(v + (size_t)c * tiles, ps, tiles, 4, width, 0.5f, NULL, out + (size_t)c * 4 * width, width);
+    double t2 = now();
+    printf("winograd transforms, %d tiles x %d channels, points %s: input %.1f, output %.1f ns per tile and channel\n",
+           tiles, C, pad ? "padded" : "4 KiB apart", (t1 - t0) / reps / tiles / C * 1e9, (t2 - t1) / reps / tiles / C * 1e9);
+    free(planes); free(scratch); free(v); free(out);
 }
 
 int main(void) {
@@ -114,7 +126,9 @@ int main(void) {
         printf("this CPU does not run AVX-512: the Winograd timing needs it\n");
         return 0;
     }
-    winograd_input(64, 256);
-    winograd_input(48, 256);
+    winograd_transforms(48, 0);
+    winograd_transforms(48, 16);
+    winograd_transforms(96, 0);
+    winograd_transforms(96, 16);
     return 0;
 }

@@ -105,6 +105,13 @@ static void test_basics(void) {
     CHECK(titok_sizeof_options() == sizeof(titok_options));
     CHECK(titok_sizeof_model_info() == sizeof(titok_model_info));
     CHECK(titok_version() != NULL && strlen(titok_version()) > 0);
+    {
+        const char *engine = titok_compute_engine(), *forced = getenv("TITOK_GEMM");
+        CHECK(engine != NULL && (strcmp(engine, "avx512") == 0 || strcmp(engine, "avx2") == 0 ||
+                                 strcmp(engine, "openblas") == 0));
+        if (forced && strcmp(forced, "openblas") == 0) CHECK(strcmp(engine, "openblas") == 0);
+        printf("compute engine: %s\n", engine);
+    }
     CHECK(strcmp(titok_status_string(TITOK_OK), "TITOK_OK") == 0);
     CHECK(strcmp(titok_status_string(TITOK_E_IO), "TITOK_E_IO") == 0);
     CHECK(strcmp(titok_status_string(TITOK_E_INTERNAL), "TITOK_E_INTERNAL") == 0);
