@@ -13,20 +13,42 @@ public final class Conv3x3Fused: @unchecked Sendable {
     public let outChannels: Int
     /// True when this plan runs Winograd.
     public let usesWinograd: Bool
+    /// Writes the K x C x 9 weight values as float32 to the destination (a 16-bit file tensor
+    /// widened when the plan first needs it).
+    public typealias WeightReader = @Sendable (_ destination: UnsafeMutablePointer<Float>) -> Void
+
     /// The transformed filters, made on first use (opening a model stays cheap) and kept.
     private let winograd = Mutex<WinogradConv3x3?>(nil)
-    private let weight: UnsafeBufferPointer<Float>
+    /// The float32 weight: in memory from the start, or read on first use (`readWeight`).
+    private let weight: UnsafeBufferPointer<Float>?
+    private let readWeight: WeightReader?
+    /// A read weight kept for the im2col path (the Winograd path needs it only to transform).
+    private let widened = Mutex<UnsafeMutableBufferPointer<Float>?>(nil)
     private let bias: UnsafeBufferPointer<Float>?
     private let keepAlive: AnyObject?
 
     /// `weight` [K, C, 3, 3] and `bias` [K] must stay valid while `keepAlive` lives (the plan holds it).
     /// `side` is the output side the plan will mostly see (it picks the algorithm; any size works).
-    public init(weight: UnsafeBufferPointer<Float>, bias: UnsafeBufferPointer<Float>?, outChannels: Int, inChannels: Int,
-                side: Int, keepAlive: AnyObject?) throws {
+    public convenience init(weight: UnsafeBufferPointer<Float>, bias: UnsafeBufferPointer<Float>?, outChannels: Int,
+                            inChannels: Int, side: Int, keepAlive: AnyObject?) throws {
+        try self.init(weight: weight, reader: nil, count: weight.count, bias: bias, outChannels: outChannels,
+                      inChannels: inChannels, side: side, keepAlive: keepAlive)
+    }
+
+    /// A plan whose weight ([K, C, 3, 3], `count` values) is read through `readWeight` once, on
+    /// first use: opening a 16-bit file then converts nothing. `bias` as above.
+    public convenience init(count: Int, readWeight: @escaping WeightReader, bias: UnsafeBufferPointer<Float>?,
+                            outChannels: Int, inChannels: Int, side: Int, keepAlive: AnyObject?) throws {
+        try self.init(weight: nil, reader: readWeight, count: count, bias: bias, outChannels: outChannels,
+                      inChannels: inChannels, side: side, keepAlive: keepAlive)
+    }
+
+    private init(weight: UnsafeBufferPointer<Float>?, reader: WeightReader?, count: Int, bias: UnsafeBufferPointer<Float>?,
+                 outChannels: Int, inChannels: Int, side: Int, keepAlive: AnyObject?) throws {
         let (kc, o1) = outChannels.multipliedReportingOverflow(by: inChannels)
         let (n, o2) = kc.multipliedReportingOverflow(by: 9)
-        guard outChannels > 0, inChannels > 0, !o1, !o2, weight.count == n else {
-            throw WinogradError(description: "conv 3x3: weight has \(weight.count) values, expected \(outChannels)x\(inChannels)x3x3")
+        guard outChannels > 0, inChannels > 0, !o1, !o2, count == n else {
+            throw WinogradError(description: "conv 3x3: weight has \(count) values, expected \(outChannels)x\(inChannels)x3x3")
         }
         if let bias, bias.count != outChannels {
             throw WinogradError(description: "conv 3x3: bias has \(bias.count) values, expected \(outChannels)")
@@ -35,8 +57,25 @@ public final class Conv3x3Fused: @unchecked Sendable {
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.weight = weight
+        self.readWeight = reader
         self.bias = bias
         self.keepAlive = keepAlive
+    }
+
+    deinit {
+        widened.withLock { $0?.deallocate() }
+    }
+
+    /// The float32 weight for the im2col path: in place, or read once and kept.
+    private func weightValues() -> UnsafeBufferPointer<Float> {
+        if let weight { return weight }
+        return widened.withLock { kept in
+            if let kept { return UnsafeBufferPointer(kept) }
+            let made = UnsafeMutableBufferPointer<Float>.allocate(capacity: outChannels * inChannels * 9)
+            readWeight.unsafelyUnwrapped(made.baseAddress!)
+            kept = made
+            return UnsafeBufferPointer(made)
+        }
     }
 
     /// `input` [batch, C, h, w] -> `output` [batch, K, height, width] (+ bias, + `residual`), where
@@ -48,7 +87,17 @@ public final class Conv3x3Fused: @unchecked Sendable {
         if usesWinograd {
             let winograd = try self.winograd.withLock { plan in
                 if let plan { return plan }
-                let made = try WinogradConv3x3(weight: weight, bias: bias, outChannels: outChannels, inChannels: inChannels)
+                let made: WinogradConv3x3
+                if let weight {
+                    made = try WinogradConv3x3(weight: weight, bias: bias, outChannels: outChannels, inChannels: inChannels)
+                } else {
+                    // A read weight is needed only while its filters are transformed.
+                    var values = [Float](repeating: 0, count: outChannels * inChannels * 9)
+                    values.withUnsafeMutableBufferPointer { readWeight.unsafelyUnwrapped($0.baseAddress!) }
+                    made = try values.withUnsafeBufferPointer {
+                        try WinogradConv3x3(weight: $0, bias: bias, outChannels: outChannels, inChannels: inChannels)
+                    }
+                }
                 plan = made
                 return made
             }
@@ -67,6 +116,7 @@ public final class Conv3x3Fused: @unchecked Sendable {
             throw WinogradError(description: "conv 3x3: buffers hold \(input.count) in / \(output.count) out values for \(batch) images of \(inChannels)->\(outChannels) x \(height)x\(width)")
         }
         let col = workspace.pointer(count: colCount)
+        let weights = weightValues()
         for b in 0..<batch {
             let src = input.baseAddress! + b * ib
             // col[(c*9 + i*3 + j), y*W + x] = in(c, y+i-1, x+j-1), zero outside, upsampled reads.
@@ -94,7 +144,7 @@ public final class Conv3x3Fused: @unchecked Sendable {
                 }
                 beta = 1
             }
-            splitRowsSGEMM(m: outChannels, n: plane, k: 9 * inChannels, a: weight.baseAddress!, lda: 9 * inChannels,
+            splitRowsSGEMM(m: outChannels, n: plane, k: 9 * inChannels, a: weights.baseAddress!, lda: 9 * inChannels,
                            b: col, ldb: plane, c: dst, ldc: plane, accumulate: beta != 0)
         }
     }

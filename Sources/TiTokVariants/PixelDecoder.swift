@@ -18,8 +18,8 @@ struct PixelDecoder: @unchecked Sendable {
             self.input = input; self.output = output
             norm1w = try w("\(p).norm1.weight"); norm1b = try w("\(p).norm1.bias")
             norm2w = try w("\(p).norm2.weight"); norm2b = try w("\(p).norm2.bias")
-            conv1 = try planConv(w("\(p).conv1.weight"), bias: nil, input: input, output: output, side: side)
-            conv2 = try planConv(w("\(p).conv2.weight"), bias: nil, input: output, output: output, side: side)
+            conv1 = try planConv(w, "\(p).conv1.weight", bias: nil, input: input, output: output, side: side)
+            conv2 = try planConv(w, "\(p).conv2.weight", bias: nil, input: output, output: output, side: side)
             shortcut = input == output ? nil : try w("\(p).nin_shortcut.weight")
         }
     }
@@ -49,7 +49,7 @@ struct PixelDecoder: @unchecked Sendable {
         hidden = c.pixelHiddenChannels; zChannels = c.pixelZChannels
         let top = hidden * PixelDecoderLayout.channelMultipliers.last!
         var side = c.gridSide
-        convIn = try planConv(w("pixel_decoder.conv_in.weight"), bias: w("pixel_decoder.conv_in.bias"),
+        convIn = try planConv(w, "pixel_decoder.conv_in.weight", bias: "pixel_decoder.conv_in.bias",
                               input: zChannels, output: top, side: side)
         mid = try [ResBlock(w, "pixel_decoder.mid.0", input: top, output: top, side: side),
                    ResBlock(w, "pixel_decoder.mid.1", input: top, output: top, side: side)]
@@ -61,14 +61,14 @@ struct PixelDecoder: @unchecked Sendable {
             var upsample: Conv3x3Fused?
             if i != 0 {
                 side *= 2
-                upsample = try planConv(w("pixel_decoder.up.\(i).upsample_conv.weight"), bias: w("pixel_decoder.up.\(i).upsample_conv.bias"),
+                upsample = try planConv(w, "pixel_decoder.up.\(i).upsample_conv.weight", bias: "pixel_decoder.up.\(i).upsample_conv.bias",
                                         input: cout, output: cout, side: side)
             }
             levels.append(Level(blocks: blocks, upsample: upsample))
         }
         self.levels = levels
         normOutW = try w("pixel_decoder.norm_out.weight"); normOutB = try w("pixel_decoder.norm_out.bias")
-        convOut = try planConv(w("pixel_decoder.conv_out.weight"), bias: w("pixel_decoder.conv_out.bias"),
+        convOut = try planConv(w, "pixel_decoder.conv_out.weight", bias: "pixel_decoder.conv_out.bias",
                                input: hidden * PixelDecoderLayout.channelMultipliers[0], output: 3, side: side)
     }
 
@@ -151,14 +151,25 @@ struct PixelDecoder: @unchecked Sendable {
     }
 }
 
-/// A planned 3x3 conv over a checkpoint tensor (kept alive by the plan).
-private func planConv(_ weight: Float32Tensor, bias: Float32Tensor?, input: Int, output: Int, side: Int) throws -> Conv3x3Fused {
-    try Conv3x3Fused(weight: weight.buffer, bias: bias?.buffer, outChannels: output, inChannels: input, side: side,
-                     keepAlive: PlanOwners(weight.owner, bias?.owner))
+/// A planned 3x3 conv over checkpoint tensors (kept alive by the plan). A raw 16-bit weight is
+/// read from the file when the plan first runs (its filters transformed then), so opening the
+/// file converts nothing; its shape was checked with the others when the weights were opened.
+private func planConv(_ w: CheckedWeights, _ weightName: String, bias biasName: String?, input: Int, output: Int,
+                      side: Int) throws -> Conv3x3Fused {
+    let bias = try biasName.map { try w($0) }
+    if let file = w.tensors as? WeightFile, let deferred = file.deferredFloat32(weightName),
+       deferred.shape == w.expected[weightName] {
+        return try Conv3x3Fused(count: deferred.count, readWeight: { deferred.read(elements: 0..<deferred.count, into: $0) },
+                                bias: bias?.buffer, outChannels: output, inChannels: input, side: side,
+                                keepAlive: PlanOwners(bias.map { [$0.owner] } ?? []))
+    }
+    let weight = try w(weightName)
+    return try Conv3x3Fused(weight: weight.buffer, bias: bias?.buffer, outChannels: output, inChannels: input, side: side,
+                            keepAlive: PlanOwners([weight.owner] + (bias.map { [$0.owner] } ?? [])))
 }
 
 /// Keeps the storages of a conv's tensors alive.
 private final class PlanOwners {
     let owners: [AnyObject]
-    init(_ a: AnyObject, _ b: AnyObject?) { owners = [a] + (b.map { [$0] } ?? []) }
+    init(_ owners: [AnyObject]) { self.owners = owners }
 }

@@ -67,9 +67,16 @@ final class WeightFileModelTests: XCTestCase {
     }
 
     /// Raw 16-bit files feed their Linear weights straight from the file into the packed panels
-    /// (no float32 copy): every output equals that of an f32 file of the same rounded values.
+    /// (no float32 copy) and their pixel decoder convolutions' weights into the plans on first
+    /// use: every output equals that of an f32 file of the same rounded values.
     func testRawHalfFilesMatchF32FilesOfTheRoundedValues() throws {
-        let f = try TiTokFixture("tiny_vq8k_r64_t16")
+        for name in ["tiny_vq8k_r64_t16", "tiny_legacy_vq_r64_t32"] {
+            try checkRawHalfFilesMatchRoundedF32(name)
+        }
+    }
+
+    private func checkRawHalfFilesMatchRoundedF32(_ name: String) throws {
+        let f = try TiTokFixture(name)
         let px = try f.pixels()
         for dtype in [DType.f16, .bf16] {
             let half = try writeFixture(f, dtype: dtype, encoding: .raw)
@@ -78,11 +85,11 @@ final class WeightFileModelTests: XCTestCase {
             let a = try tokenizer(half), b = try tokenizer(rounded)
             let ea = try px.withUnsafeBufferPointer { try a.encode(pixels: $0, batch: f.batch) }
             let eb = try px.withUnsafeBufferPointer { try b.encode(pixels: $0, batch: f.batch) }
-            XCTAssertEqual(ea.preQuantization, eb.preQuantization, "\(dtype)")
-            XCTAssertEqual(ea.tokens, eb.tokens, "\(dtype)")
+            XCTAssertEqual(ea.preQuantization, eb.preQuantization, "\(name) \(dtype)")
+            XCTAssertEqual(ea.tokens, eb.tokens, "\(name) \(dtype)")
             let da = try ea.latents.withUnsafeBufferPointer { try a.decode(latents: $0, batch: f.batch) }
             let db = try eb.latents.withUnsafeBufferPointer { try b.decode(latents: $0, batch: f.batch) }
-            XCTAssertEqual(da, db, "\(dtype)")
+            XCTAssertEqual(da, db, "\(name) \(dtype)")
         }
     }
 

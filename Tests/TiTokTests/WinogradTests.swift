@@ -207,6 +207,45 @@ final class WinogradTests: XCTestCase {
         }
     }
 
+    /// A plan whose weight is read on first use (16-bit file tensors) gives the bits of one
+    /// given the weight in memory, on both paths, and reads it exactly once, not when made.
+    func testDeferredWeightIsReadOnceOnFirstUseAndGivesTheSameBits() throws {
+        final class Reads: @unchecked Sendable { var count = 0 }
+        for side in [8, Conv3x3Fused.winogradMinimumSide] {
+            let c = 6, k = 5
+            var rng = Values(state: UInt64(5 + side))
+            let x = rng.array(c * side * side)
+            let w = rng.array(k * c * 9, scale: 0.3), bias = rng.array(k)
+            let reads = Reads()
+            // Owned copies: the plans keep raw pointers to their weight and bias.
+            let wb = UnsafeMutableBufferPointer<Float>.allocate(capacity: w.count), bb = UnsafeMutableBufferPointer<Float>.allocate(capacity: k)
+            defer { wb.deallocate(); bb.deallocate() }
+            _ = wb.initialize(from: w); _ = bb.initialize(from: bias)
+            let direct = try Conv3x3Fused(weight: UnsafeBufferPointer(wb), bias: UnsafeBufferPointer(bb), outChannels: k, inChannels: c,
+                                          side: side, keepAlive: nil)
+            let deferred = try Conv3x3Fused(count: w.count, readWeight: { destination in
+                reads.count += 1
+                w.withUnsafeBufferPointer { destination.update(from: $0.baseAddress!, count: w.count) }
+            }, bias: UnsafeBufferPointer(bb), outChannels: k, inChannels: c, side: side, keepAlive: nil)
+            XCTAssertEqual(reads.count, 0, "read before first use")
+            func run(_ conv: Conv3x3Fused) throws -> [Float] {
+                var out = [Float](repeating: .nan, count: k * side * side)
+                try x.withUnsafeBufferPointer { xb in
+                    try out.withUnsafeMutableBufferPointer { ob in
+                        try conv.apply(input: xb, batch: 1, height: side, width: side, output: ob, workspace: ScratchBuffer())
+                    }
+                }
+                return out
+            }
+            let want = try run(direct)
+            XCTAssertEqual(try run(deferred).map(\.bitPattern), want.map(\.bitPattern), "side \(side)")
+            XCTAssertEqual(try run(deferred).map(\.bitPattern), want.map(\.bitPattern), "side \(side), second call")
+            XCTAssertEqual(reads.count, 1, "side \(side)")
+            XCTAssertThrowsError(try Conv3x3Fused(count: w.count - 1, readWeight: { _ in }, bias: nil, outChannels: k, inChannels: c,
+                                                  side: side, keepAlive: nil))
+        }
+    }
+
     func testSplitRowsSGEMMMatchesNaiveProduct() {
         let m = 67, n = 9, k = 13
         var rng = Values(state: 99)
