@@ -6,8 +6,8 @@ struct TiTokDecoder: @unchecked Sendable {
     let config: TiTokConfig
     let embedW, embedB, latentPos, lnPreW, lnPreB, lnPostW, lnPostB: Float32Tensor
     let stack: TransformerStack
-    /// The input-independent part of the sequence: [class; G mask tokens] + positional embedding, [G+1, W].
-    let maskPart: [Float]
+    /// The input-independent rows 0...G: [class; G mask tokens] + positional embedding, after ln_pre.
+    let maskPart: InputIndependentRows
 
     init(_ w: CheckedWeights, config c: TiTokConfig) throws {
         config = c
@@ -26,7 +26,8 @@ struct TiTokDecoder: @unchecked Sendable {
             for j in 0..<width { part[j] = cls[j] + pos[j] }
             for i in 1...gg { for j in 0..<width { part[i * width + j] = mask[j] + pos[i * width + j] } }
         }
-        maskPart = part
+        TransformerStack.normalize(&part, width: width, weight: lnPreW, bias: lnPreB)
+        maskPart = InputIndependentRows(range: 0..<(gg + 1), values: part)
     }
 
     func decode(_ latents: UnsafePointer<Float>, batch: Int) -> [Float] {
@@ -37,7 +38,7 @@ struct TiTokDecoder: @unchecked Sendable {
         defer { seq.deallocate(); rows.deallocate() }
         for b in 0..<batch {
             let s = seq + b * t * w
-            maskPart.withUnsafeBufferPointer { s.update(from: $0.baseAddress!, count: (gg + 1) * w) }
+            maskPart.values.withUnsafeBufferPointer { s.update(from: $0.baseAddress!, count: (gg + 1) * w) }
             let lat = latents + b * ch * n
             for j in 0..<n { for ci in 0..<ch { rows[j * ch + ci] = lat[ci * n + j] } }
             let dst = s + (gg + 1) * w
@@ -45,10 +46,10 @@ struct TiTokDecoder: @unchecked Sendable {
                          outFeatures: w, into: dst)
             let lp = latentPos.baseAddress
             for i in 0..<(n * w) { dst[i] += lp[i] }
+            LayerNorm.apply(dst, rows: n, width: w, weight: lnPreW.baseAddress, bias: lnPreB.baseAddress,
+                            eps: TransformerStack.layerNormEps, into: dst)
         }
-        LayerNorm.apply(seq, rows: batch * t, width: w, weight: lnPreW.baseAddress, bias: lnPreB.baseAddress,
-                        eps: TransformerStack.layerNormEps, into: seq)
-        stack.forward(seq, batch: batch, tokens: t)
+        stack.forward(seq, batch: batch, tokens: t, constant: maskPart)
         var out = [Float](repeating: 0, count: batch * gg * w)
         out.withUnsafeMutableBufferPointer { o in
             for b in 0..<batch {

@@ -6,6 +6,8 @@ struct TiTokEncoder: @unchecked Sendable {
     let config: TiTokConfig
     let patchW, patchB, classEmb, posEmb, latentTokens, latentPos, lnPreW, lnPreB, lnPostW, lnPostB, convW, convB: Float32Tensor
     let stack: TransformerStack
+    /// The input-independent rows 1+G..<1+G+N: latent tokens + their positional embedding, after ln_pre.
+    let latentRows: InputIndependentRows
 
     init(_ w: CheckedWeights, config c: TiTokConfig) throws {
         config = c
@@ -16,6 +18,15 @@ struct TiTokEncoder: @unchecked Sendable {
         lnPostW = try w("encoder.ln_post.weight"); lnPostB = try w("encoder.ln_post.bias")
         convW = try w("encoder.conv_out.weight"); convB = try w("encoder.conv_out.bias")
         stack = try TransformerStack(w, prefix: "encoder", size: c.encoder)
+        let width = c.encoder.width, n = c.numTokens, first = 1 + c.numPatches
+        var rows = [Float](repeating: 0, count: n * width)
+        let tokens = latentTokens, positions = latentPos
+        withExtendedLifetime((tokens, positions)) {
+            let lt = tokens.baseAddress, lp = positions.baseAddress
+            for i in 0..<(n * width) { rows[i] = lt[i] + lp[i] }
+        }
+        TransformerStack.normalize(&rows, width: width, weight: lnPreW, bias: lnPreB)
+        latentRows = InputIndependentRows(range: first..<(first + n), values: rows)
     }
 
     /// `pixels` holds batch * 3 * R * R values; returns [B, C', N].
@@ -43,15 +54,11 @@ struct TiTokEncoder: @unchecked Sendable {
             let pos = posEmb.baseAddress, cls = classEmb.baseAddress
             for j in 0..<w { s[j] = cls[j] + pos[j] }
             for i in 1...gg { let row = s + i * w, pr = pos + i * w; for j in 0..<w { row[j] += pr[j] } }
-            let lt = latentTokens.baseAddress, lp = latentPos.baseAddress
-            for i in 0..<n {
-                let row = s + (1 + gg + i) * w
-                for j in 0..<w { row[j] = lt[i * w + j] + lp[i * w + j] }
-            }
+            LayerNorm.apply(s, rows: 1 + gg, width: w, weight: lnPreW.baseAddress, bias: lnPreB.baseAddress,
+                            eps: TransformerStack.layerNormEps, into: s)
+            latentRows.values.withUnsafeBufferPointer { (s + (1 + gg) * w).update(from: $0.baseAddress!, count: n * w) }
         }
-        LayerNorm.apply(seq, rows: batch * t, width: w, weight: lnPreW.baseAddress, bias: lnPreB.baseAddress,
-                        eps: TransformerStack.layerNormEps, into: seq)
-        stack.forward(seq, batch: batch, tokens: t, keepLast: n)
+        stack.forward(seq, batch: batch, tokens: t, keepLast: n, constant: latentRows)
         LayerNorm.apply(seq, rows: batch * n, width: w, weight: lnPostW.baseAddress, bias: lnPostB.baseAddress,
                         eps: TransformerStack.layerNormEps, into: seq)
         // Projection to C' channels: out[c, n].

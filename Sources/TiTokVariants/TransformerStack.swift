@@ -34,7 +34,10 @@ struct TransformerStack: @unchecked Sendable {
     /// `keepLast`: only the last `keepLast` positions of each sequence are needed after the stack;
     /// the final block then computes queries, projections and MLP for those rows only, and the
     /// result is written compacted into `x` as [batch * keepLast, W].
-    func forward(_ x: UnsafeMutablePointer<Float>, batch: Int, tokens t: Int, keepLast: Int? = nil) {
+    /// `constant`: rows of every sequence that enter the stack the same for every input; layer 0
+    /// takes their Q/K/V from it (computed once) instead of recomputing them.
+    func forward(_ x: UnsafeMutablePointer<Float>, batch: Int, tokens t: Int, keepLast: Int? = nil,
+                 constant: InputIndependentRows? = nil) {
         let w = width, rows = batch * t
         let h = UnsafeMutablePointer<Float>.allocate(capacity: rows * w)
         let qkv = UnsafeMutablePointer<Float>.allocate(capacity: rows * 3 * w)
@@ -43,9 +46,13 @@ struct TransformerStack: @unchecked Sendable {
         defer { h.deallocate(); qkv.deallocate(); attn.deallocate(); mlp.deallocate() }
         for (index, L) in layers.enumerated() {
             let trimmed = index == layers.count - 1 ? keepLast : nil
-            LayerNorm.apply(x, rows: rows, width: w, weight: L.ln1w.baseAddress, bias: L.ln1b.baseAddress,
-                            eps: Self.layerNormEps, into: h)
-            Dense.linear(h, rows: rows, weight: L.inW, bias: L.inB.baseAddress, into: qkv)
+            if index == 0, let constant, constant.range.upperBound <= t {
+                queryKeyValue(L, x, batch: batch, tokens: t, constant: constant, normed: h, into: qkv, spare: mlp)
+            } else {
+                LayerNorm.apply(x, rows: rows, width: w, weight: L.ln1w.baseAddress, bias: L.ln1b.baseAddress,
+                                eps: Self.layerNormEps, into: h)
+                Dense.linear(h, rows: rows, weight: L.inW, bias: L.inB.baseAddress, into: qkv)
+            }
             Attention.selfAttention(qkv: qkv, batch: batch, tokens: t, width: w, heads: heads, into: attn, queryRows: trimmed)
             let q = trimmed ?? t
             if let n = trimmed {
@@ -63,5 +70,83 @@ struct TransformerStack: @unchecked Sendable {
         if layers.isEmpty, let n = keepLast {
             for b in 0..<batch { memmove(x + b * n * w, x + (b * t + t - n) * w, n * w * 4) }
         }
+    }
+}
+
+extension TransformerStack {
+    /// LayerNorm (eps 1e-5) of every row of `rows` [count, width] in place.
+    static func normalize(_ rows: inout [Float], width: Int, weight: Float32Tensor, bias: Float32Tensor) {
+        withExtendedLifetime((weight, bias)) {
+            rows.withUnsafeMutableBufferPointer { r in
+                LayerNorm.apply(r.baseAddress!, rows: r.count / width, width: width, weight: weight.baseAddress,
+                                bias: bias.baseAddress, eps: layerNormEps, into: r.baseAddress!)
+            }
+        }
+    }
+
+    /// Layer `L`'s LN1 and Q/K/V projection for the rows of each sequence outside `constant.range`
+    /// (gathered into one product through `normed` and `spare`), with the constant rows' Q/K/V copied.
+    private func queryKeyValue(_ L: TransformerLayer, _ x: UnsafeMutablePointer<Float>, batch: Int, tokens t: Int,
+                               constant: InputIndependentRows, normed h: UnsafeMutablePointer<Float>,
+                               into qkv: UnsafeMutablePointer<Float>, spare: UnsafeMutablePointer<Float>) {
+        let w = width, fixed = constant.range
+        let segments = [0..<fixed.lowerBound, fixed.upperBound..<t].filter { !$0.isEmpty }
+        var r = 0
+        for b in 0..<batch {
+            for s in segments {
+                LayerNorm.apply(x + (b * t + s.lowerBound) * w, rows: s.count, width: w, weight: L.ln1w.baseAddress,
+                                bias: L.ln1b.baseAddress, eps: Self.layerNormEps, into: h + r * w)
+                r += s.count
+            }
+        }
+        Dense.linear(h, rows: r, weight: L.inW, bias: L.inB.baseAddress, into: spare)
+        let fixedQKV = constant.queryKeyValue(of: self)
+        r = 0
+        for b in 0..<batch {
+            for s in segments {
+                (qkv + (b * t + s.lowerBound) * 3 * w).update(from: spare + r * 3 * w, count: s.count * 3 * w)
+                r += s.count
+            }
+            fixedQKV.withUnsafeBufferPointer {
+                (qkv + (b * t + fixed.lowerBound) * 3 * w).update(from: $0.baseAddress!, count: fixed.count * 3 * w)
+            }
+        }
+    }
+}
+
+/// Rows of every sequence that enter a stack the same whatever the input (learned tokens plus
+/// positional embeddings, after ln_pre): the model writes `values` there, and the stack's first
+/// layer takes their Q/K/V, computed on first use and kept, instead of projecting them per call.
+final class InputIndependentRows: @unchecked Sendable {
+    /// Where the rows sit in each sequence.
+    let range: Range<Int>
+    /// The rows as they enter the stack, [range.count, W].
+    let values: [Float]
+    private let lock = NSLock()
+    private var projected: [Float]?
+
+    init(range: Range<Int>, values: [Float]) {
+        self.range = range
+        self.values = values
+    }
+
+    /// Layer 0's Q/K/V of `values`, [range.count, 3W] (made once; `stack` is the stack they enter).
+    func queryKeyValue(of stack: TransformerStack) -> [Float] {
+        lock.lock()
+        defer { lock.unlock() }
+        if let projected { return projected }
+        let w = stack.width, n = range.count, L = stack.layers[0]
+        var normed = [Float](repeating: 0, count: n * w), out = [Float](repeating: 0, count: n * 3 * w)
+        values.withUnsafeBufferPointer { v in
+            normed.withUnsafeMutableBufferPointer { h in
+                LayerNorm.apply(v.baseAddress!, rows: n, width: w, weight: L.ln1w.baseAddress, bias: L.ln1b.baseAddress,
+                                eps: TransformerStack.layerNormEps, into: h.baseAddress!)
+                out.withUnsafeMutableBufferPointer { o in
+                    Dense.linear(h.baseAddress!, rows: n, weight: L.inW, bias: L.inB.baseAddress, into: o.baseAddress!)
+                }
+            }
+        }
+        projected = out
+        return out
     }
 }
