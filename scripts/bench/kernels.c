@@ -8,9 +8,11 @@
 
    (OPENBLAS_CORETYPE=Haswell in the environment compares with OpenBLAS's AVX2 kernels.)
    Prints GFLOP/s of the packed Linear product (ViT-L shapes, 289 rows) on the AVX-512 kernel,
-   the AVX2 kernel and single-threaded OpenBLAS sgemm on the unpacked weight, one attention head
-   on each kernel    (t = 289 and 385, d = 64) as separate operations and as ck_attention_head, and ns per tile
-   and channel of the Winograd input and output transforms. Best of several repetitions. */
+   the AVX2 kernel and single-threaded OpenBLAS sgemm on the unpacked weight (best of several
+   repetitions), one attention head on each kernel (t = 289 and 385, d = 64) as separate
+   operations and as ck_attention_head (mean of 200 calls), and ns per tile and channel of the
+   Winograd input and output transforms with the 36 point matrices padded or 4 KiB apart (mean
+   of 300 calls). */
 #include "ckernels.h"
 
 #include <cblas.h>
