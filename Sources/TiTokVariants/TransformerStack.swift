@@ -136,6 +136,7 @@ final class InputIndependentRows: @unchecked Sendable {
         defer { lock.unlock() }
         if let projected { return projected }
         let w = stack.width, n = range.count, L = stack.layers[0]
+        precondition(values.count == n * w, "input-independent rows: \(values.count) values for \(n) rows of \(w)")
         var normed = [Float](repeating: 0, count: n * w), out = [Float](repeating: 0, count: n * 3 * w)
         values.withUnsafeBufferPointer { v in
             normed.withUnsafeMutableBufferPointer { h in
