@@ -66,6 +66,15 @@ public final class Conv3x3Fused: @unchecked Sendable {
         widened.withLock { $0?.deallocate() }
     }
 
+    /// Runs `body` on the float32 weight: in place, or read into a temporary copy (the Winograd
+    /// path needs it only while its filters are transformed).
+    private func withWeight<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        if let weight { return try body(weight) }
+        var values = [Float](repeating: 0, count: outChannels * inChannels * 9)
+        values.withUnsafeMutableBufferPointer { readWeight.unsafelyUnwrapped($0.baseAddress!) }
+        return try values.withUnsafeBufferPointer(body)
+    }
+
     /// The float32 weight for the im2col path: in place, or read once and kept.
     private func weightValues() -> UnsafeBufferPointer<Float> {
         if let weight { return weight }
@@ -87,16 +96,8 @@ public final class Conv3x3Fused: @unchecked Sendable {
         if usesWinograd {
             let winograd = try self.winograd.withLock { plan in
                 if let plan { return plan }
-                let made: WinogradConv3x3
-                if let weight {
-                    made = try WinogradConv3x3(weight: weight, bias: bias, outChannels: outChannels, inChannels: inChannels)
-                } else {
-                    // A read weight is needed only while its filters are transformed.
-                    var values = [Float](repeating: 0, count: outChannels * inChannels * 9)
-                    values.withUnsafeMutableBufferPointer { readWeight.unsafelyUnwrapped($0.baseAddress!) }
-                    made = try values.withUnsafeBufferPointer {
-                        try WinogradConv3x3(weight: $0, bias: bias, outChannels: outChannels, inChannels: inChannels)
-                    }
+                let made = try withWeight {
+                    try WinogradConv3x3(weight: $0, bias: bias, outChannels: outChannels, inChannels: inChannels)
                 }
                 plan = made
                 return made

@@ -157,19 +157,18 @@ struct PixelDecoder: @unchecked Sendable {
 private func planConv(_ w: CheckedWeights, _ weightName: String, bias biasName: String?, input: Int, output: Int,
                       side: Int) throws -> Conv3x3Fused {
     let bias = try biasName.map { try w($0) }
-    if let file = w.tensors as? WeightFile, let deferred = file.deferredFloat32(weightName),
-       deferred.shape == w.expected[weightName] {
+    if let deferred = w.deferred(weightName) {
         return try Conv3x3Fused(count: deferred.count, readWeight: { deferred.read(elements: 0..<deferred.count, into: $0) },
                                 bias: bias?.buffer, outChannels: output, inChannels: input, side: side,
-                                keepAlive: PlanOwners(bias.map { [$0.owner] } ?? []))
+                                keepAlive: PlanOwners(bias?.owner))
     }
     let weight = try w(weightName)
     return try Conv3x3Fused(weight: weight.buffer, bias: bias?.buffer, outChannels: output, inChannels: input, side: side,
-                            keepAlive: PlanOwners([weight.owner] + (bias.map { [$0.owner] } ?? [])))
+                            keepAlive: PlanOwners(weight.owner, bias?.owner))
 }
 
 /// Keeps the storages of a conv's tensors alive.
 private final class PlanOwners {
     let owners: [AnyObject]
-    init(_ owners: [AnyObject]) { self.owners = owners }
+    init(_ owners: AnyObject?...) { self.owners = owners.compactMap { $0 } }
 }

@@ -113,6 +113,14 @@ struct CheckedWeights {
         return try tensors.checkedFloat32(name, shape: shape)
     }
 
+    /// A raw 16-bit (or f64) file tensor of the expected shape, to be read as float32 where it is
+    /// used (no copy at open); nil for raw f32, compressed tensors and other providers.
+    func deferred(_ name: String) -> DeferredFloat32Tensor? {
+        guard let file = tensors as? WeightFile, let tensor = file.deferredFloat32(name),
+              tensor.shape == expected[name] else { return nil }
+        return tensor
+    }
+
     /// A Linear weight [out, in] for `Dense.linear(_:rows:weight:...)`; its file pages are given
     /// back once the packed copy exists (raw f32 files), so it is not resident twice.
     /// A raw 16-bit tensor is read straight from the file when packed (no float32 copy).
@@ -125,7 +133,7 @@ struct CheckedWeights {
             throw ZooError.incompatibleWeights("tensor '\(name)' is not a Linear or 1x1 convolution weight")
         }
         let n = shape[0], k = shape[1]
-        if let file = tensors as? WeightFile, let deferred = file.deferredFloat32(name), deferred.shape == shape {
+        if let deferred = deferred(name) {
             return PackedLinearWeight(outFeatures: n, inFeatures: k, readRows: { first, count, destination in
                 deferred.read(elements: first * k..<(first + count) * k, into: destination)
             }, releaseSource: { deferred.releaseResidentPages() })

@@ -47,7 +47,7 @@ struct TransformerStack: @unchecked Sendable {
         for (index, L) in layers.enumerated() {
             let trimmed = index == layers.count - 1 ? keepLast : nil
             if index == 0, let constant, constant.range.upperBound <= t {
-                queryKeyValue(L, x, batch: batch, tokens: t, constant: constant, normed: h, into: qkv, spare: mlp)
+                firstLayerQueryKeyValue(L, x, batch: batch, tokens: t, constant: constant, normed: h, into: qkv, spare: mlp)
             } else {
                 LayerNorm.apply(x, rows: rows, width: w, weight: L.ln1w.baseAddress, bias: L.ln1b.baseAddress,
                                 eps: Self.layerNormEps, into: h)
@@ -86,7 +86,7 @@ extension TransformerStack {
 
     /// Layer `L`'s LN1 and Q/K/V projection for the rows of each sequence outside `constant.range`
     /// (gathered into one product through `normed` and `spare`), with the constant rows' Q/K/V copied.
-    private func queryKeyValue(_ L: TransformerLayer, _ x: UnsafeMutablePointer<Float>, batch: Int, tokens t: Int,
+    private func firstLayerQueryKeyValue(_ L: TransformerLayer, _ x: UnsafeMutablePointer<Float>, batch: Int, tokens t: Int,
                                constant: InputIndependentRows, normed h: UnsafeMutablePointer<Float>,
                                into qkv: UnsafeMutablePointer<Float>, spare: UnsafeMutablePointer<Float>) {
         let w = width, fixed = constant.range
