@@ -139,6 +139,143 @@ TARGET2 void ck_gemm_rows_by_columns_avx2(int row0, int row1, int n, int k,
     }
 }
 
+/* ---- Packed-row path: the same sums, blocked for AVX2 cores' 32 KiB L1 ----
+   Rows are packed six at a time as [k][6] (one contiguous stream for the broadcasts instead of
+   six rows 4 KiB apart that share an L1 set), and each 1024-long block of k runs in sub-blocks
+   of SUBK so one 16-column strip of the weight panel (SUBK x 16 floats) stays in L1 while every
+   row tile passes over it. Between sub-blocks a tile's accumulators wait in `partial` exactly as
+   they were (a float store and load is exact), so every element is the same chain of fused
+   multiply-adds as in ck_gemm_rows_by_columns_avx2 and the block-end store is the same code. */
+
+/* Sub-blocks start at multiples of SUBK, so KBLOCK must be one of its multiples. */
+#define SUBK (KBLOCK % 256 == 0 ? 256 : KBLOCK)
+
+size_t ck_packed_rows_count(int m, int k) {
+    return (size_t)((m + ROWS2 - 1) / ROWS2) * ROWS2 * (size_t)(k > 0 ? k : 1);
+}
+
+size_t ck_packed_rows_partial_count(int m) {
+    return (size_t)((m + ROWS2 - 1) / ROWS2) * 3 * ROWS2 * 16;
+}
+
+/* Where tile t's value for k index s starts in the packed rows: sub-block by sub-block, each
+   holding every tile's [kc][6] block in turn (one sequential stream per sub-block). */
+static inline size_t packed_offset(int t, int s, int tiles, int k) {
+    int sub = s / SUBK * SUBK, kc = k - sub < SUBK ? k - sub : SUBK;
+    return (size_t)sub * ROWS2 * tiles + ((size_t)t * kc + (s - sub)) * ROWS2;
+}
+
+void ck_pack_row_tiles(int tile0, int tile1, int m, int k, const float *a, ptrdiff_t lda, float *dst) {
+    int tiles = (m + ROWS2 - 1) / ROWS2;
+    for (int t = tile0; t < tile1; t++) {
+        int mr = m - t * ROWS2 < ROWS2 ? m - t * ROWS2 : ROWS2;
+        const float *rows[ROWS2];
+        for (int r = 0; r < mr; r++) rows[r] = a + (size_t)(t * ROWS2 + r) * lda;
+        for (int sub = 0; sub < k; sub += SUBK) {
+            int kc = k - sub < SUBK ? k - sub : SUBK;
+            float *out = dst + packed_offset(t, sub, tiles, k);
+            for (int kk = 0; kk < kc; kk++) {
+                int r = 0;
+                for (; r < mr; r++) out[(size_t)kk * ROWS2 + r] = rows[r][sub + kk];
+                for (; r < ROWS2; r++) out[(size_t)kk * ROWS2 + r] = 0.0f;
+            }
+        }
+    }
+}
+
+/* One MR x (8 NV) tile over kc steps of k: accumulators start from zero (`first`) or from
+   `partial`; they end in `partial`, or (`last`) are stored to c as tile2 stores them. */
+static inline __attribute__((always_inline)) TARGET2 void packed_tile(
+    const int MR, const int NV, const int FULL, int kc, const float *ap, const float *b, ptrdiff_t ldb, int tail,
+    float *partial, int first, int last, float *c, ptrdiff_t ldc, int accumulate, const float *bias) {
+    __m256 acc[ROWS2][2];
+    const __m256i mask = lanes(tail);
+    for (int r = 0; r < MR; r++)
+        for (int v = 0; v < NV; v++) acc[r][v] = first ? _mm256_setzero_ps() : _mm256_loadu_ps(partial + r * 16 + 8 * v);
+    for (int kk = 0; kk < kc; kk++) {
+        __m256 bv[2];
+        for (int v = 0; v < NV; v++)
+            bv[v] = (v == NV - 1 && !FULL) ? _mm256_maskload_ps(b + 8 * v, mask) : _mm256_loadu_ps(b + 8 * v);
+        for (int r = 0; r < MR; r++) {
+            __m256 av = _mm256_broadcast_ss(ap + r);
+            for (int v = 0; v < NV; v++) acc[r][v] = _mm256_fmadd_ps(av, bv[v], acc[r][v]);
+        }
+        ap += ROWS2;
+        b += ldb;
+    }
+    if (!last) {
+        for (int r = 0; r < MR; r++)
+            for (int v = 0; v < NV; v++) _mm256_storeu_ps(partial + r * 16 + 8 * v, acc[r][v]);
+        return;
+    }
+#define LOAD8(p, v) ((v) == NV - 1 && !FULL ? _mm256_maskload_ps((p), mask) : _mm256_loadu_ps(p))
+    __m256 bb[2];
+    if (bias)
+        for (int v = 0; v < NV; v++) bb[v] = LOAD8(bias + 8 * v, v);
+    for (int r = 0; r < MR; r++) {
+        float *row = c + r * ldc;
+        for (int v = 0; v < NV; v++) {
+            __m256 x = acc[r][v];
+            if (accumulate && bias) x = _mm256_add_ps(_mm256_add_ps(LOAD8(row + 8 * v, v), bb[v]), x);
+            else if (accumulate) x = _mm256_add_ps(LOAD8(row + 8 * v, v), x);
+            else if (bias) x = _mm256_add_ps(bb[v], x);
+            if (v == NV - 1 && !FULL) _mm256_maskstore_ps(row + 8 * v, mask, x);
+            else _mm256_storeu_ps(row + 8 * v, x);
+        }
+    }
+#undef LOAD8
+}
+
+#define PACKED_CASE(MR, NV, FULL)                                                                                 \
+    case ((MR - 1) * 2 + (NV - 1)) * 2 + FULL:                                                                     \
+        packed_tile(MR, NV, FULL, kc, ap, b, ldb, tail, partial, first, last, c, ldc, accumulate, bias); break;
+#define PACKED_ROWS(MR) PACKED_CASE(MR, 1, 0) PACKED_CASE(MR, 1, 1) PACKED_CASE(MR, 2, 0) PACKED_CASE(MR, 2, 1)
+
+static TARGET2 void packed_tile_dispatch(int mr, int nv, int tail, int kc, const float *ap, const float *b, ptrdiff_t ldb,
+                                         float *partial, int first, int last, float *c, ptrdiff_t ldc, int accumulate,
+                                         const float *bias) {
+    switch (((mr - 1) * 2 + (nv - 1)) * 2 + (tail == 8)) {
+        PACKED_ROWS(1) PACKED_ROWS(2) PACKED_ROWS(3) PACKED_ROWS(4) PACKED_ROWS(5) PACKED_ROWS(6)
+        default: break;
+    }
+}
+
+TARGET2 void ck_gemm_packed_rows_avx2(int m, int n, int k, const float *apacked,
+                                      const float *b, ptrdiff_t ldb, ptrdiff_t panel_stride,
+                                      float *c, ptrdiff_t ldc, int accumulate, const float *bias, float *partial) {
+    if (m <= 0 || n <= 0) return;
+    int tiles = (m + ROWS2 - 1) / ROWS2;
+    int panels = (n + CK_PANEL_COLS - 1) / CK_PANEL_COLS;
+    for (int p = 0; p < panels; p++) {
+        int p0 = p * CK_PANEL_COLS;
+        int cols = n - p0 < CK_PANEL_COLS ? n - p0 : CK_PANEL_COLS;
+        const float *bpanel = b + (size_t)p * panel_stride;
+        for (int k0 = 0; k0 < k || (k == 0 && k0 == 0); k0 += KBLOCK) {
+            int kb = k - k0 < KBLOCK ? k - k0 : KBLOCK;
+            int acc = accumulate || k0 > 0;
+            const float *blockBias = k0 == 0 ? bias : NULL; /* added once, with the first block */
+            for (int s = k0; s < k0 + kb || (kb == 0 && s == k0); s += SUBK) {
+                int kc = k0 + kb - s < SUBK ? k0 + kb - s : SUBK;
+                int first = s == k0, last = s + kc == k0 + kb;
+                for (int s0 = 0; s0 < cols; s0 += 16) {
+                    int width = cols - s0 < 16 ? cols - s0 : 16;
+                    int nv = (width + 7) / 8, tail = width - 8 * (nv - 1);
+                    int j0 = p0 + s0;
+                    for (int t = 0; t < tiles; t++) {
+                        int r0 = t * ROWS2, mr = m - r0 < ROWS2 ? m - r0 : ROWS2;
+                        packed_tile_dispatch(mr, nv, tail, kc, apacked + packed_offset(t, s, tiles, k),
+                                             bpanel + (size_t)s * ldb + s0, ldb,
+                                             partial + ((size_t)t * 3 + s0 / 16) * ROWS2 * 16, first, last,
+                                             c + (size_t)r0 * ldc + j0, ldc, acc, blockBias ? blockBias + j0 : NULL);
+                    }
+                }
+                if (kb == 0) break;
+            }
+            if (k == 0) break;
+        }
+    }
+}
+
 #else
 int ck_avx2_fma_usable(void) { return 0; }
 
@@ -147,5 +284,20 @@ void ck_gemm_rows_by_columns_avx2(int row0, int row1, int n, int k, const float 
                                   int accumulate, const float *bias) {
     (void)bias; (void)row0; (void)row1; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb; (void)panel_stride;
     (void)c; (void)ldc; (void)transposed_out; (void)accumulate;
+}
+
+size_t ck_packed_rows_count(int m, int k) { return (size_t)((m + 5) / 6) * 6 * (size_t)(k > 0 ? k : 1); }
+
+size_t ck_packed_rows_partial_count(int m) { return (size_t)((m + 5) / 6) * 3 * 6 * 16; }
+
+void ck_pack_row_tiles(int tile0, int tile1, int m, int k, const float *a, ptrdiff_t lda, float *dst) {
+    (void)tile0; (void)tile1; (void)m; (void)k; (void)a; (void)lda; (void)dst;
+}
+
+void ck_gemm_packed_rows_avx2(int m, int n, int k, const float *apacked, const float *b, ptrdiff_t ldb,
+                              ptrdiff_t panel_stride, float *c, ptrdiff_t ldc, int accumulate, const float *bias,
+                              float *partial) {
+    (void)m; (void)n; (void)k; (void)apacked; (void)b; (void)ldb; (void)panel_stride; (void)c; (void)ldc;
+    (void)accumulate; (void)bias; (void)partial;
 }
 #endif

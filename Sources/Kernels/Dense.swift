@@ -43,8 +43,13 @@ public enum Dense {
         }
         let ldx = ldx ?? k, ldy = ldy ?? n
         let panels = weight.panels()
-        let width = VectorGEMM.panelColumns
         let parts = packedLinearParts(rows: m, outFeatures: n, inFeatures: k, threads: ComputeThreads.count)
+        if VectorGEMM.kernel == .avx2 {
+            VectorGEMM.packedRowsLinear(x, rows: m, ldx: ldx, panels: panels, outFeatures: n, inFeatures: k, parts: parts,
+                                        bias: bias, into: y, ldy: ldy, accumulate: accumulate)
+            return
+        }
+        let width = VectorGEMM.panelColumns
         Parallel.forEach(parts) { part in
             // Column ranges on 16-column (one vector) boundaries, so the threads get equal work even
             // when the panel count does not divide evenly; a range starting inside a panel runs

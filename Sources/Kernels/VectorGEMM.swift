@@ -122,6 +122,44 @@ extension VectorGEMM {
     }
 }
 
+extension VectorGEMM {
+    /// Scratch for rows packed per call and the threads' accumulators (`packedRowsLinear`).
+    private static let rowScratch = ScratchPool<ScratchBuffer>(limit: 4) { ScratchBuffer() }
+
+    /// The packed Linear on the AVX2 kernel: the rows of `x` packed once (tiles split over the
+    /// threads), then each of `parts` threads runs its 16-aligned column range from them
+    /// (`ck_gemm_packed_rows_avx2`: the bits of `ck_gemm_rows_by_columns_avx2`, blocked for a
+    /// 32 KiB L1). The caller has checked every size.
+    static func packedRowsLinear(_ x: UnsafePointer<Float>, rows m: Int, ldx: Int, panels: UnsafePointer<Float>,
+                                 outFeatures n: Int, inFeatures k: Int, parts: Int, bias: UnsafePointer<Float>?,
+                                 into y: UnsafeMutablePointer<Float>, ldy: Int, accumulate: Bool) {
+        let packedCount = Int(ck_packed_rows_count(Int32(m), Int32(k)))
+        let partialCount = Int(ck_packed_rows_partial_count(Int32(m)))
+        let tiles = (m + Int(CK_PACKED_TILE_ROWS) - 1) / Int(CK_PACKED_TILE_ROWS)
+        let width = panelColumns
+        rowScratch.with { buffer in
+            let packed = buffer.pointer(count: packedCount + parts * partialCount)
+            let packers = min(parts, tiles)
+            Parallel.forEach(packers) { p in
+                ck_pack_row_tiles(Int32(tiles * p / packers), Int32(tiles * (p + 1) / packers), Int32(m), Int32(k), x, ldx, packed)
+            }
+            Parallel.forEach(parts) { part in
+                let partial = packed + packedCount + part * partialCount
+                var j0 = Dense.packedLinearBoundary(part, of: parts, outFeatures: n)
+                let j1 = Dense.packedLinearBoundary(part + 1, of: parts, outFeatures: n)
+                while j0 < j1 {
+                    // A range starting inside a panel runs that panel's remaining columns first.
+                    let panel = j0 / width, offset = j0 - panel * width
+                    let end = offset > 0 ? min(j1, (panel + 1) * width) : j1
+                    ck_gemm_packed_rows_avx2(Int32(m), Int32(end - j0), Int32(k), packed, panels + panel * k * width + offset,
+                                             width, k * width, y + j0, ldy, accumulate ? 1 : 0, bias.map { $0 + j0 }, partial)
+                    j0 = end
+                }
+            }
+        }
+    }
+}
+
 /// A Linear layer's weight [out, in] re-laid once, on first use, as the column panels the
 /// kernels read (`in` rows of 48 outputs each, zero-padded). Until then, and where OpenBLAS
 /// runs the products, only the original weight is used. The weight is either float32 in memory

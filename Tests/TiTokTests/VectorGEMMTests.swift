@@ -169,6 +169,51 @@ final class VectorGEMMTests: XCTestCase {
         }
     }
 
+    /// The AVX2 Linear path on packed rows (`ck_pack_row_tiles` + `ck_gemm_packed_rows_avx2`)
+    /// against the AVX2 kernel on plain rows, bit for bit: row counts across the 6-row tiles, k
+    /// across the 256 sub-blocks and the 1024 blocks (and zero), masked column tails, a column
+    /// range starting inside a panel, the rows packed by two tile ranges, stored and accumulated.
+    func testPackedRowsMatchAVX2KernelBitForBit() {
+        guard VectorGEMM.Kernel.avx2.isSupported else { return }
+        let width = VectorGEMM.panelColumns, tileRows = Int(CK_PACKED_TILE_ROWS)
+        for (n, k) in [(5, 0), (16, 1), (53, 255), (48, 257), (96, 1024), (100, 1300), (40, 2600)] {
+            let bt = values(n * k, seed: UInt64(n + 7 * k)), bias = values(n, seed: 13)
+            var panels = [Float](repeating: 0, count: Int(ck_packed_columns_count(Int32(n), Int32(k))))
+            ck_pack_columns(Int32(n), Int32(k), bt, k, &panels)
+            for m in [1, 5, 6, 7, 13, 50] {
+                let lda = k + 3
+                let a = values(m * lda, seed: UInt64(m * 31 + k)), start = values(m * n, seed: UInt64(m + n))
+                var rows = [Float](repeating: .nan, count: Int(ck_packed_rows_count(Int32(m), Int32(k))))
+                var partial = [Float](repeating: .nan, count: Int(ck_packed_rows_partial_count(Int32(m))))
+                let tiles = (m + tileRows - 1) / tileRows
+                ck_pack_row_tiles(0, Int32(tiles / 2), Int32(m), Int32(k), a, lda, &rows)
+                ck_pack_row_tiles(Int32(tiles / 2), Int32(tiles), Int32(m), Int32(k), a, lda, &rows)
+                // The whole width, then columns from 16 on (inside the first panel).
+                for first in n > 16 ? [0, 16] : [0] {
+                    let cols = first == 0 ? n : min(n, width) - first
+                    for (accumulate, withBias) in [(false, false), (false, true), (true, false), (true, true)] {
+                        var expected = start, actual = start
+                        panels.withUnsafeBufferPointer { p in
+                            bias.withUnsafeBufferPointer { b in
+                                let bp = withBias ? b.baseAddress! + first : nil
+                                expected.withUnsafeMutableBufferPointer { c in
+                                    ck_gemm_rows_by_columns_avx2(0, Int32(m), Int32(cols), Int32(k), a, lda, p.baseAddress! + first,
+                                                                 width, k * width, c.baseAddress! + first, n, 0, accumulate ? 1 : 0, bp)
+                                }
+                                actual.withUnsafeMutableBufferPointer { c in
+                                    ck_gemm_packed_rows_avx2(Int32(m), Int32(cols), Int32(k), rows, p.baseAddress! + first, width,
+                                                             k * width, c.baseAddress! + first, n, accumulate ? 1 : 0, bp, &partial)
+                                }
+                            }
+                        }
+                        XCTAssertEqual(expected.map(\.bitPattern), actual.map(\.bitPattern),
+                                       "m \(m) n \(n) k \(k) first column \(first) acc \(accumulate) bias \(withBias)")
+                    }
+                }
+            }
+        }
+    }
+
     /// The fused attention head on every kernel this CPU has, against softmax(scale Q K^T) V in
     /// Double: query and key counts across the tile heights and vector widths (up to past the
     /// 1024 block of the product kernels), head widths ending inside a vector, score ranges

@@ -54,6 +54,28 @@ void ck_gemm_rows_by_columns_avx2(int row0, int row1, int n, int k,
                                   float *c, ptrdiff_t ldc, int transposed_out, int accumulate,
                                   const float *bias);
 
+/* Rows per packed tile of ck_pack_row_tiles (the AVX2 kernel's micro-tile height). */
+enum { CK_PACKED_TILE_ROWS = 6 };
+
+/* Floats ck_pack_row_tiles writes for an m x k operand (whole tiles of CK_PACKED_TILE_ROWS rows). */
+size_t ck_packed_rows_count(int m, int k);
+
+/* Floats of accumulator scratch ck_gemm_packed_rows_avx2 needs for m rows (one per concurrent call). */
+size_t ck_packed_rows_partial_count(int m);
+
+/* Packs row tiles [tile0, tile1) of a [m][lda] (k used columns) for ck_gemm_packed_rows_avx2:
+   dst[t][kk][r] = a[(t * CK_PACKED_TILE_ROWS + r) * lda + kk], zero past row m. Tiles are
+   independent, so threads may pack disjoint tile ranges of one destination. */
+void ck_pack_row_tiles(int tile0, int tile1, int m, int k, const float *a, ptrdiff_t lda, float *dst);
+
+/* ck_gemm_rows_by_columns_avx2 (rows 0..<m, plain output) with `a` packed by ck_pack_row_tiles:
+   the same fused multiply-adds in the same order and the same stores, so the same bits, run in
+   sub-blocks of k that keep a weight strip in L1 across the row tiles (accumulators wait in
+   `partial`, ck_packed_rows_partial_count(m) floats). */
+void ck_gemm_packed_rows_avx2(int m, int n, int k, const float *apacked,
+                              const float *b, ptrdiff_t ldb, ptrdiff_t panel_stride,
+                              float *c, ptrdiff_t ldc, int accumulate, const float *bias, float *partial);
+
 /* Floats of scratch ck_attention_head needs for tq queries, tk keys and head width d. */
 size_t ck_attention_scratch_count(int tq, int tk, int d);
 
