@@ -141,9 +141,10 @@ TARGET2 void ck_gemm_rows_by_columns_avx2(int row0, int row1, int n, int k,
 
 /* ---- Packed-row path: the same sums, blocked for AVX2 cores' 32 KiB L1 ----
    Rows are packed six at a time as [k][6] (one contiguous stream for the broadcasts instead of
-   six rows 4 KiB apart that share an L1 set), and each 1024-long block of k runs in sub-blocks
-   of SUBK so one 16-column strip of the weight panel (SUBK x 16 floats) stays in L1 while every
-   row tile passes over it. Between sub-blocks a tile's accumulators wait in `partial` exactly as
+   six rows 4 KiB apart that share an L1 set), the columns come as 16-wide strips (weights packed
+   by ck_pack_strips: each strip one contiguous [k][16] stream), and each 1024-long block of k
+   runs in sub-blocks of SUBK so a strip's SUBK x 16 floats stay in L1 while every row tile
+   passes over them. Between sub-blocks a tile's accumulators wait in `partial` exactly as
    they were (a float store and load is exact), so every element is the same chain of fused
    multiply-adds as in ck_gemm_rows_by_columns_avx2 and the block-end store is the same code. */
 
@@ -155,7 +156,7 @@ size_t ck_packed_rows_count(int m, int k) {
 }
 
 size_t ck_packed_rows_partial_count(int m) {
-    return (size_t)((m + ROWS2 - 1) / ROWS2) * 3 * ROWS2 * 16;
+    return (size_t)((m + ROWS2 - 1) / ROWS2) * ROWS2 * 16;
 }
 
 /* Where tile t's value for k index s starts in the packed rows: sub-block by sub-block, each
@@ -241,15 +242,15 @@ static TARGET2 void packed_tile_dispatch(int mr, int nv, int tail, int kc, const
 }
 
 TARGET2 void ck_gemm_packed_rows_avx2(int m, int n, int k, const float *apacked,
-                                      const float *b, ptrdiff_t ldb, ptrdiff_t panel_stride,
+                                      const float *b, ptrdiff_t ldb, ptrdiff_t strip_stride,
                                       float *c, ptrdiff_t ldc, int accumulate, const float *bias, float *partial) {
     if (m <= 0 || n <= 0) return;
     int tiles = (m + ROWS2 - 1) / ROWS2;
-    int panels = (n + CK_PANEL_COLS - 1) / CK_PANEL_COLS;
-    for (int p = 0; p < panels; p++) {
-        int p0 = p * CK_PANEL_COLS;
-        int cols = n - p0 < CK_PANEL_COLS ? n - p0 : CK_PANEL_COLS;
-        const float *bpanel = b + (size_t)p * panel_stride;
+    int strips = (n + 15) / 16;
+    for (int st = 0; st < strips; st++) {
+        int j0 = st * 16, width = n - j0 < 16 ? n - j0 : 16;
+        int nv = (width + 7) / 8, tail = width - 8 * (nv - 1);
+        const float *bstrip = b + (size_t)st * strip_stride;
         for (int k0 = 0; k0 < k || (k == 0 && k0 == 0); k0 += KBLOCK) {
             int kb = k - k0 < KBLOCK ? k - k0 : KBLOCK;
             int acc = accumulate || k0 > 0;
@@ -257,21 +258,31 @@ TARGET2 void ck_gemm_packed_rows_avx2(int m, int n, int k, const float *apacked,
             for (int s = k0; s < k0 + kb || (kb == 0 && s == k0); s += SUBK) {
                 int kc = k0 + kb - s < SUBK ? k0 + kb - s : SUBK;
                 int first = s == k0, last = s + kc == k0 + kb;
-                for (int s0 = 0; s0 < cols; s0 += 16) {
-                    int width = cols - s0 < 16 ? cols - s0 : 16;
-                    int nv = (width + 7) / 8, tail = width - 8 * (nv - 1);
-                    int j0 = p0 + s0;
-                    for (int t = 0; t < tiles; t++) {
-                        int r0 = t * ROWS2, mr = m - r0 < ROWS2 ? m - r0 : ROWS2;
-                        packed_tile_dispatch(mr, nv, tail, kc, apacked + packed_offset(t, s, tiles, k),
-                                             bpanel + (size_t)s * ldb + s0, ldb,
-                                             partial + ((size_t)t * 3 + s0 / 16) * ROWS2 * 16, first, last,
-                                             c + (size_t)r0 * ldc + j0, ldc, acc, blockBias ? blockBias + j0 : NULL);
-                    }
+                for (int t = 0; t < tiles; t++) {
+                    int r0 = t * ROWS2, mr = m - r0 < ROWS2 ? m - r0 : ROWS2;
+                    packed_tile_dispatch(mr, nv, tail, kc, apacked + packed_offset(t, s, tiles, k), bstrip + (size_t)s * ldb,
+                                         ldb, partial + (size_t)t * ROWS2 * 16, first, last, c + (size_t)r0 * ldc + j0, ldc,
+                                         acc, blockBias ? blockBias + j0 : NULL);
                 }
                 if (kb == 0) break;
             }
             if (k == 0) break;
+        }
+    }
+}
+
+size_t ck_packed_strips_count(int n, int k) {
+    return (size_t)((n + 15) / 16) * 16 * (size_t)(k > 0 ? k : 1);
+}
+
+void ck_pack_strips(int n, int k, const float *w, ptrdiff_t ldw, float *dst) {
+    for (int j0 = 0; j0 < n; j0 += 16) {
+        float *out = dst + (size_t)j0 * k;
+        int cols = n - j0 < 16 ? n - j0 : 16;
+        for (int kk = 0; kk < k; kk++) {
+            int j = 0;
+            for (; j < cols; j++) out[(size_t)kk * 16 + j] = w[(size_t)(j0 + j) * ldw + kk];
+            for (; j < 16; j++) out[(size_t)kk * 16 + j] = 0.0f;
         }
     }
 }
@@ -288,16 +299,22 @@ void ck_gemm_rows_by_columns_avx2(int row0, int row1, int n, int k, const float 
 
 size_t ck_packed_rows_count(int m, int k) { return (size_t)((m + 5) / 6) * 6 * (size_t)(k > 0 ? k : 1); }
 
-size_t ck_packed_rows_partial_count(int m) { return (size_t)((m + 5) / 6) * 3 * 6 * 16; }
+size_t ck_packed_rows_partial_count(int m) { return (size_t)((m + 5) / 6) * 6 * 16; }
+
+size_t ck_packed_strips_count(int n, int k) { return (size_t)((n + 15) / 16) * 16 * (size_t)(k > 0 ? k : 1); }
+
+void ck_pack_strips(int n, int k, const float *w, ptrdiff_t ldw, float *dst) {
+    (void)n; (void)k; (void)w; (void)ldw; (void)dst;
+}
 
 void ck_pack_row_tiles(int tile0, int tile1, int m, int k, const float *a, ptrdiff_t lda, float *dst) {
     (void)tile0; (void)tile1; (void)m; (void)k; (void)a; (void)lda; (void)dst;
 }
 
 void ck_gemm_packed_rows_avx2(int m, int n, int k, const float *apacked, const float *b, ptrdiff_t ldb,
-                              ptrdiff_t panel_stride, float *c, ptrdiff_t ldc, int accumulate, const float *bias,
+                              ptrdiff_t strip_stride, float *c, ptrdiff_t ldc, int accumulate, const float *bias,
                               float *partial) {
-    (void)m; (void)n; (void)k; (void)apacked; (void)b; (void)ldb; (void)panel_stride; (void)c; (void)ldc;
+    (void)m; (void)n; (void)k; (void)apacked; (void)b; (void)ldb; (void)strip_stride; (void)c; (void)ldc;
     (void)accumulate; (void)bias; (void)partial;
 }
 #endif

@@ -45,7 +45,7 @@ public enum Dense {
         let panels = weight.panels()
         let parts = packedLinearParts(rows: m, outFeatures: n, inFeatures: k, threads: ComputeThreads.count)
         if VectorGEMM.kernel == .avx2 {
-            VectorGEMM.packedRowsLinear(x, rows: m, ldx: ldx, panels: panels, outFeatures: n, inFeatures: k, parts: parts,
+            VectorGEMM.packedRowsLinear(x, rows: m, ldx: ldx, strips: panels, outFeatures: n, inFeatures: k, parts: parts,
                                         bias: bias, into: y, ldy: ldy, accumulate: accumulate)
             return
         }

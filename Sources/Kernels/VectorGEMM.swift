@@ -126,17 +126,17 @@ extension VectorGEMM {
     /// Scratch for rows packed per call and the threads' accumulators (`packedRowsLinear`).
     private static let rowScratch = ScratchPool<ScratchBuffer>(limit: 4) { ScratchBuffer() }
 
-    /// The packed Linear on the AVX2 kernel: the rows of `x` packed once (tiles split over the
-    /// threads), then each of `parts` threads runs its 16-aligned column range from them
+    /// The packed Linear on the AVX2 kernel (weight `strips` from `PackedLinearWeight.panels()`):
+    /// the rows of `x` packed once (tiles split over the threads), then each of `parts` threads
+    /// runs its 16-aligned column range from them
     /// (`ck_gemm_packed_rows_avx2`: the bits of `ck_gemm_rows_by_columns_avx2`, blocked for a
     /// 32 KiB L1). The caller has checked every size.
-    static func packedRowsLinear(_ x: UnsafePointer<Float>, rows m: Int, ldx: Int, panels: UnsafePointer<Float>,
+    static func packedRowsLinear(_ x: UnsafePointer<Float>, rows m: Int, ldx: Int, strips: UnsafePointer<Float>,
                                  outFeatures n: Int, inFeatures k: Int, parts: Int, bias: UnsafePointer<Float>?,
                                  into y: UnsafeMutablePointer<Float>, ldy: Int, accumulate: Bool) {
         let packedCount = Int(ck_packed_rows_count(Int32(m), Int32(k)))
         let partialCount = Int(ck_packed_rows_partial_count(Int32(m)))
         let tiles = (m + Int(CK_PACKED_TILE_ROWS) - 1) / Int(CK_PACKED_TILE_ROWS)
-        let width = panelColumns
         rowScratch.with { buffer in
             let packed = buffer.pointer(count: packedCount + parts * partialCount)
             let packers = min(parts, tiles)
@@ -144,17 +144,12 @@ extension VectorGEMM {
                 ck_pack_row_tiles(Int32(tiles * p / packers), Int32(tiles * (p + 1) / packers), Int32(m), Int32(k), x, ldx, packed)
             }
             Parallel.forEach(parts) { part in
-                let partial = packed + packedCount + part * partialCount
-                var j0 = Dense.packedLinearBoundary(part, of: parts, outFeatures: n)
+                // Column ranges start on 16-column boundaries: whole strips.
+                let j0 = Dense.packedLinearBoundary(part, of: parts, outFeatures: n)
                 let j1 = Dense.packedLinearBoundary(part + 1, of: parts, outFeatures: n)
-                while j0 < j1 {
-                    // A range starting inside a panel runs that panel's remaining columns first.
-                    let panel = j0 / width, offset = j0 - panel * width
-                    let end = offset > 0 ? min(j1, (panel + 1) * width) : j1
-                    ck_gemm_packed_rows_avx2(Int32(m), Int32(end - j0), Int32(k), packed, panels + panel * k * width + offset,
-                                             width, k * width, y + j0, ldy, accumulate ? 1 : 0, bias.map { $0 + j0 }, partial)
-                    j0 = end
-                }
+                guard j0 < j1 else { return }
+                ck_gemm_packed_rows_avx2(Int32(m), Int32(j1 - j0), Int32(k), packed, strips + j0 * k, 16, 16 * k, y + j0, ldy,
+                                         accumulate ? 1 : 0, bias.map { $0 + j0 }, packed + packedCount + part * partialCount)
             }
         }
     }
@@ -222,32 +217,44 @@ public final class PackedLinearWeight: @unchecked Sendable {
     /// Bytes held by the packed copy (0 before first use).
     public var packedBytes: Int {
         lock.lock(); defer { lock.unlock() }
-        return packed == nil ? 0 : Int(ck_packed_columns_count(Int32(outFeatures), Int32(inFeatures))) * 4
+        return packed == nil ? 0 : Self.packedCount(outFeatures, inFeatures) * 4
     }
 
-    /// The panels, packed on first call (thread-safe).
+    /// Floats of the packed copy: 16-column strips for the AVX2 kernel, 48-column panels for the
+    /// AVX-512 kernel (each kernel's own layout; both hold the same values).
+    private static func packedCount(_ n: Int, _ k: Int) -> Int {
+        VectorGEMM.kernel == .avx2 ? Int(ck_packed_strips_count(Int32(n), Int32(k))) : Int(ck_packed_columns_count(Int32(n), Int32(k)))
+    }
+
+    /// The weight in the enabled kernel's packed layout, made on first call (thread-safe):
+    /// `ck_pack_strips`'s strips for AVX2, `ck_pack_columns`' panels for AVX-512.
     func panels() -> UnsafePointer<Float> {
         lock.lock()
         defer { lock.unlock() }
         if let packed { return UnsafePointer(packed) }
-        let count = Int(ck_packed_columns_count(Int32(outFeatures), Int32(inFeatures)))
+        let count = Self.packedCount(outFeatures, inFeatures)
         let p = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
             .bindMemory(to: Float.self, capacity: max(count, 1))
         let width = VectorGEMM.panelColumns
         let panelCount = (outFeatures + width - 1) / width
-        let perPanel = inFeatures * width
         let (n, k) = (outFeatures, inFeatures)
+        let strips = VectorGEMM.kernel == .avx2
         let (w, read) = (source ?? widened.map { UnsafePointer($0) }, readRows)
+        // Work items of 48 outputs: one panel, or three strips (whose data starts at j0 * k either way).
         Parallel.forEach(panelCount) { panel in
             let j0 = panel * width, rows = min(width, n - j0)
+            func pack(_ source: UnsafePointer<Float>) {
+                if strips { ck_pack_strips(Int32(rows), Int32(k), source, k, p + j0 * k) }
+                else { ck_pack_columns(Int32(rows), Int32(k), source, k, p + j0 * k) }
+            }
             if let w {
-                ck_pack_columns(Int32(rows), Int32(k), w + j0 * k, k, p + panel * perPanel)
+                pack(w + j0 * k)
             } else {
                 // One panel's rows read into a small buffer, then packed from there.
                 let rowsBuffer = UnsafeMutablePointer<Float>.allocate(capacity: max(1, rows * k))
                 defer { rowsBuffer.deallocate() }
                 read.unsafelyUnwrapped(j0, rows, rowsBuffer)
-                ck_pack_columns(Int32(rows), Int32(k), rowsBuffer, k, p + panel * perPanel)
+                pack(UnsafePointer(rowsBuffer))
             }
         }
         packed = p

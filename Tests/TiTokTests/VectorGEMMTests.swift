@@ -171,8 +171,9 @@ final class VectorGEMMTests: XCTestCase {
 
     /// The AVX2 Linear path on packed rows (`ck_pack_row_tiles` + `ck_gemm_packed_rows_avx2`)
     /// against the AVX2 kernel on plain rows, bit for bit: row counts across the 6-row tiles, k
-    /// across the 256 sub-blocks and the 1024 blocks (and zero), masked column tails, a column
-    /// range starting inside a panel, the rows packed by two tile ranges, stored and accumulated.
+    /// across the 256 sub-blocks and the 1024 blocks (and zero), masked column tails, columns
+    /// as packed strips (`ck_pack_strips`, also from column 16 on) or a plain row-major matrix,
+    /// the rows packed by two tile ranges, stored and accumulated, with and without bias.
     func testPackedRowsMatchAVX2KernelBitForBit() {
         guard VectorGEMM.Kernel.avx2.isSupported else { return }
         let width = VectorGEMM.panelColumns, tileRows = Int(CK_PACKED_TILE_ROWS)
@@ -180,6 +181,10 @@ final class VectorGEMMTests: XCTestCase {
             let bt = values(n * k, seed: UInt64(n + 7 * k)), bias = values(n, seed: 13)
             var panels = [Float](repeating: 0, count: Int(ck_packed_columns_count(Int32(n), Int32(k))))
             ck_pack_columns(Int32(n), Int32(k), bt, k, &panels)
+            var strips = [Float](repeating: .nan, count: Int(ck_packed_strips_count(Int32(n), Int32(k))))
+            ck_pack_strips(Int32(n), Int32(k), bt, k, &strips)
+            var plain = [Float](repeating: 0, count: k * n)  // b [k][n] row-major
+            for t in 0..<k { for j in 0..<n { plain[t * n + j] = bt[j * k + t] } }
             for m in [1, 5, 6, 7, 13, 50] {
                 let lda = k + 3
                 let a = values(m * lda, seed: UInt64(m * 31 + k)), start = values(m * n, seed: UInt64(m + n))
@@ -188,26 +193,47 @@ final class VectorGEMMTests: XCTestCase {
                 let tiles = (m + tileRows - 1) / tileRows
                 ck_pack_row_tiles(0, Int32(tiles / 2), Int32(m), Int32(k), a, lda, &rows)
                 ck_pack_row_tiles(Int32(tiles / 2), Int32(tiles), Int32(m), Int32(k), a, lda, &rows)
-                // The whole width, then columns from 16 on (inside the first panel).
-                for first in n > 16 ? [0, 16] : [0] {
-                    let cols = first == 0 ? n : min(n, width) - first
+                // (plain b, first column): the whole width from strips and from plain rows, then from column 16 on.
+                for (usePlain, first) in [(false, 0), (true, 0)] + (n > 16 ? [(false, 16)] : []) {
+                    let cols = n - first
                     for (accumulate, withBias) in [(false, false), (false, true), (true, false), (true, true)] {
                         var expected = start, actual = start
-                        panels.withUnsafeBufferPointer { p in
-                            bias.withUnsafeBufferPointer { b in
-                                let bp = withBias ? b.baseAddress! + first : nil
-                                expected.withUnsafeMutableBufferPointer { c in
-                                    ck_gemm_rows_by_columns_avx2(0, Int32(m), Int32(cols), Int32(k), a, lda, p.baseAddress! + first,
-                                                                 width, k * width, c.baseAddress! + first, n, 0, accumulate ? 1 : 0, bp)
+                        bias.withUnsafeBufferPointer { b in
+                            let bp = withBias ? b.baseAddress! + first : nil
+                            expected.withUnsafeMutableBufferPointer { c in
+                                if usePlain {
+                                    ck_gemm_rows_by_columns_avx2(0, Int32(m), Int32(cols), Int32(k), a, lda, plain, n, width,
+                                                                 c.baseAddress!, n, 0, accumulate ? 1 : 0, bp)
+                                } else {
+                                    // The reference runs panel by panel from `first` as Dense does on AVX-512.
+                                    panels.withUnsafeBufferPointer { pp in
+                                        var j = first
+                                        while j < n {
+                                            let panel = j / width, end = min(n, (panel + 1) * width)
+                                            ck_gemm_rows_by_columns_avx2(0, Int32(m), Int32(end - j), Int32(k), a, lda,
+                                                                         pp.baseAddress! + panel * k * width + j - panel * width,
+                                                                         width, k * width, c.baseAddress! + j, n, 0,
+                                                                         accumulate ? 1 : 0, withBias ? b.baseAddress! + j : nil)
+                                            j = end
+                                        }
+                                    }
                                 }
-                                actual.withUnsafeMutableBufferPointer { c in
-                                    ck_gemm_packed_rows_avx2(Int32(m), Int32(cols), Int32(k), rows, p.baseAddress! + first, width,
-                                                             k * width, c.baseAddress! + first, n, accumulate ? 1 : 0, bp, &partial)
+                            }
+                            actual.withUnsafeMutableBufferPointer { c in
+                                if usePlain {
+                                    ck_gemm_packed_rows_avx2(Int32(m), Int32(cols), Int32(k), rows, plain, n, 16, c.baseAddress!, n,
+                                                             accumulate ? 1 : 0, bp, &partial)
+                                } else {
+                                    strips.withUnsafeBufferPointer { sp in
+                                        ck_gemm_packed_rows_avx2(Int32(m), Int32(cols), Int32(k), rows, sp.baseAddress! + first * k,
+                                                                 16, 16 * k, c.baseAddress! + first, n, accumulate ? 1 : 0, bp,
+                                                                 &partial)
+                                    }
                                 }
                             }
                         }
                         XCTAssertEqual(expected.map(\.bitPattern), actual.map(\.bitPattern),
-                                       "m \(m) n \(n) k \(k) first column \(first) acc \(accumulate) bias \(withBias)")
+                                       "m \(m) n \(n) k \(k) plain \(usePlain) first column \(first) acc \(accumulate) bias \(withBias)")
                     }
                 }
             }

@@ -68,12 +68,21 @@ size_t ck_packed_rows_partial_count(int m);
    independent, so threads may pack disjoint tile ranges of one destination. */
 void ck_pack_row_tiles(int tile0, int tile1, int m, int k, const float *a, ptrdiff_t lda, float *dst);
 
+/* Floats ck_pack_strips writes for n x k (whole strips of 16). */
+size_t ck_packed_strips_count(int n, int k);
+
+/* Packs rows 0..<n of w [n][ldw] (k used columns; a Linear weight [out, in]) as 16-column strips
+   for ck_gemm_packed_rows_avx2: dst[s][kk][j] = w[(16 s + j) * ldw + kk], zero past row n. */
+void ck_pack_strips(int n, int k, const float *w, ptrdiff_t ldw, float *dst);
+
 /* ck_gemm_rows_by_columns_avx2 (rows 0..<m, plain output) with `a` packed by ck_pack_row_tiles:
-   the same fused multiply-adds in the same order and the same stores, so the same bits, run in
-   sub-blocks of k that keep a weight strip in L1 across the row tiles (accumulators wait in
-   `partial`, ck_packed_rows_partial_count(m) floats). */
+   the same fused multiply-adds in the same order and the same stores, so the same bits. The
+   columns of `b` come as strips of 16: strip s starts strip_stride floats after strip s - 1,
+   its rows ldb apart (ck_pack_strips' layout: ldb 16, strip_stride 16 k; a plain row-major b:
+   ldb its row stride, strip_stride 16). k runs in sub-blocks that keep a strip in L1 across the
+   row tiles; accumulators wait in `partial` (ck_packed_rows_partial_count(m) floats). */
 void ck_gemm_packed_rows_avx2(int m, int n, int k, const float *apacked,
-                              const float *b, ptrdiff_t ldb, ptrdiff_t panel_stride,
+                              const float *b, ptrdiff_t ldb, ptrdiff_t strip_stride,
                               float *c, ptrdiff_t ldc, int accumulate, const float *bias, float *partial);
 
 /* Floats of scratch ck_attention_head needs for tq queries, tk keys and head width d. */
