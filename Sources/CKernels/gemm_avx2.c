@@ -241,11 +241,12 @@ static TARGET2 void packed_tile_dispatch(int mr, int nv, int tail, int kc, const
     }
 }
 
-TARGET2 void ck_gemm_packed_rows_avx2(int m, int n, int k, const float *apacked,
+TARGET2 void ck_gemm_packed_rows_avx2(int m, int n, int k, const float *apacked, int tile0, int packed_tiles,
                                       const float *b, ptrdiff_t ldb, ptrdiff_t strip_stride,
                                       float *c, ptrdiff_t ldc, int accumulate, const float *bias, float *partial) {
     if (m <= 0 || n <= 0) return;
     int tiles = (m + ROWS2 - 1) / ROWS2;
+    if (tile0 < 0 || tile0 + tiles > packed_tiles) return; /* rows outside the packed matrix: caller error */
     int strips = (n + 15) / 16;
     for (int st = 0; st < strips; st++) {
         int j0 = st * 16, width = n - j0 < 16 ? n - j0 : 16;
@@ -260,7 +261,7 @@ TARGET2 void ck_gemm_packed_rows_avx2(int m, int n, int k, const float *apacked,
                 int first = s == k0, last = s + kc == k0 + kb;
                 for (int t = 0; t < tiles; t++) {
                     int r0 = t * ROWS2, mr = m - r0 < ROWS2 ? m - r0 : ROWS2;
-                    packed_tile_dispatch(mr, nv, tail, kc, apacked + packed_offset(t, s, tiles, k), bstrip + (size_t)s * ldb,
+                    packed_tile_dispatch(mr, nv, tail, kc, apacked + packed_offset(tile0 + t, s, packed_tiles, k), bstrip + (size_t)s * ldb,
                                          ldb, partial + (size_t)t * ROWS2 * 16, first, last, c + (size_t)r0 * ldc + j0, ldc,
                                          acc, blockBias ? blockBias + j0 : NULL);
                 }
@@ -311,10 +312,10 @@ void ck_pack_row_tiles(int tile0, int tile1, int m, int k, const float *a, ptrdi
     (void)tile0; (void)tile1; (void)m; (void)k; (void)a; (void)lda; (void)dst;
 }
 
-void ck_gemm_packed_rows_avx2(int m, int n, int k, const float *apacked, const float *b, ptrdiff_t ldb,
-                              ptrdiff_t strip_stride, float *c, ptrdiff_t ldc, int accumulate, const float *bias,
-                              float *partial) {
-    (void)m; (void)n; (void)k; (void)apacked; (void)b; (void)ldb; (void)strip_stride; (void)c; (void)ldc;
+void ck_gemm_packed_rows_avx2(int m, int n, int k, const float *apacked, int tile0, int packed_tiles, const float *b,
+                              ptrdiff_t ldb, ptrdiff_t strip_stride, float *c, ptrdiff_t ldc, int accumulate,
+                              const float *bias, float *partial) {
+    (void)m; (void)n; (void)k; (void)apacked; (void)tile0; (void)packed_tiles; (void)b; (void)ldb; (void)strip_stride; (void)c; (void)ldc;
     (void)accumulate; (void)bias; (void)partial;
 }
 #endif

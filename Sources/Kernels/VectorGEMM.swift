@@ -148,7 +148,7 @@ extension VectorGEMM {
                 let j0 = Dense.packedLinearBoundary(part, of: parts, outFeatures: n)
                 let j1 = Dense.packedLinearBoundary(part + 1, of: parts, outFeatures: n)
                 guard j0 < j1 else { return }
-                ck_gemm_packed_rows_avx2(Int32(m), Int32(j1 - j0), Int32(k), packed, strips + j0 * k, 16, 16 * k, y + j0, ldy,
+                ck_gemm_packed_rows_avx2(Int32(m), Int32(j1 - j0), Int32(k), packed, 0, Int32(tiles), strips + j0 * k, 16, 16 * k, y + j0, ldy,
                                          accumulate ? 1 : 0, bias.map { $0 + j0 }, packed + packedCount + part * partialCount)
             }
         }

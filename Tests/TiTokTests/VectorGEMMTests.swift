@@ -221,11 +221,11 @@ final class VectorGEMMTests: XCTestCase {
                             }
                             actual.withUnsafeMutableBufferPointer { c in
                                 if usePlain {
-                                    ck_gemm_packed_rows_avx2(Int32(m), Int32(cols), Int32(k), rows, plain, n, 16, c.baseAddress!, n,
+                                    ck_gemm_packed_rows_avx2(Int32(m), Int32(cols), Int32(k), rows, 0, Int32(tiles), plain, n, 16, c.baseAddress!, n,
                                                              accumulate ? 1 : 0, bp, &partial)
                                 } else {
                                     strips.withUnsafeBufferPointer { sp in
-                                        ck_gemm_packed_rows_avx2(Int32(m), Int32(cols), Int32(k), rows, sp.baseAddress! + first * k,
+                                        ck_gemm_packed_rows_avx2(Int32(m), Int32(cols), Int32(k), rows, 0, Int32(tiles), sp.baseAddress! + first * k,
                                                                  16, 16 * k, c.baseAddress! + first, n, accumulate ? 1 : 0, bp,
                                                                  &partial)
                                     }
@@ -235,6 +235,23 @@ final class VectorGEMMTests: XCTestCase {
                         XCTAssertEqual(expected.map(\.bitPattern), actual.map(\.bitPattern),
                                        "m \(m) n \(n) k \(k) plain \(usePlain) first column \(first) acc \(accumulate) bias \(withBias)")
                     }
+                }
+                // Rows from the second tile on (a row range of a packed matrix, as the Winograd split uses).
+                if m > tileRows {
+                    let rest = m - tileRows
+                    var expected = [Float](repeating: 0, count: rest * n), actual = expected
+                    a.withUnsafeBufferPointer { ap in
+                        ck_gemm_rows_by_columns_avx2(0, Int32(rest), Int32(n), Int32(k), ap.baseAddress! + tileRows * lda, lda, plain, n,
+                                                     width, &expected, n, 0, 0, nil)
+                    }
+                    ck_gemm_packed_rows_avx2(Int32(rest), Int32(n), Int32(k), rows, 1, Int32(tiles), plain, n, 16, &actual, n, 0, nil,
+                                             &partial)
+                    XCTAssertEqual(expected.map(\.bitPattern), actual.map(\.bitPattern), "rows from tile 1: m \(m) n \(n) k \(k)")
+                    // A range reaching past the packed tiles is refused (left untouched).
+                    var untouched = [Float](repeating: 7, count: m * n)
+                    ck_gemm_packed_rows_avx2(Int32(m), Int32(n), Int32(k), rows, 1, Int32(tiles), plain, n, 16, &untouched, n, 0, nil,
+                                             &partial)
+                    XCTAssertEqual(untouched, [Float](repeating: 7, count: m * n))
                 }
             }
         }

@@ -173,6 +173,19 @@ final class WinogradTests: XCTestCase {
         try check(batch: 2, c: 3, k: 5, height: 10, width: 70, withResidual: true, budget: 36 * 8 * 4 * 11)
     }
 
+    /// Few tiles and several threads: the output channels are split over the threads (on whole
+    /// 6-row tiles where the AVX2 kernel reads packed filters, so one part starts mid-matrix),
+    /// and more filter rows than one 48-row pass.
+    func testOutputChannelSplitForSmallImages() throws {
+        for threads in [2, 3] {
+            ComputeThreads.set(threads)
+            defer { ComputeThreads.set(0) }
+            try check(batch: 1, c: 8, k: 20, height: 4, width: 4)
+            try check(batch: 1, c: 5, k: 13, height: 3, width: 7, withResidual: true)
+            try check(batch: 1, c: 7, k: 100, height: 5, width: 6)  // several 48-row filter passes
+        }
+    }
+
     func testWideChannelsAccuracy() throws {
         // Many input channels: accumulated rounding must stay small relative to the output.
         try check(batch: 1, c: 96, k: 8, height: 16, width: 16)

@@ -75,13 +75,15 @@ size_t ck_packed_strips_count(int n, int k);
    for ck_gemm_packed_rows_avx2: dst[s][kk][j] = w[(16 s + j) * ldw + kk], zero past row n. */
 void ck_pack_strips(int n, int k, const float *w, ptrdiff_t ldw, float *dst);
 
-/* ck_gemm_rows_by_columns_avx2 (rows 0..<m, plain output) with `a` packed by ck_pack_row_tiles:
-   the same fused multiply-adds in the same order and the same stores, so the same bits. The
+/* ck_gemm_rows_by_columns_avx2 (plain output) with `a` packed by ck_pack_row_tiles as a matrix of
+   packed_tiles tiles, of which the m rows from tile tile0 on are multiplied (c's row 0 is the
+   tile's first row; nothing is done if they are not all inside): the same fused multiply-adds
+   in the same order and the same stores, so the same bits. The
    columns of `b` come as strips of 16: strip s starts strip_stride floats after strip s - 1,
    its rows ldb apart (ck_pack_strips' layout: ldb 16, strip_stride 16 k; a plain row-major b:
    ldb its row stride, strip_stride 16). k runs in sub-blocks that keep a strip in L1 across the
    row tiles; accumulators wait in `partial` (ck_packed_rows_partial_count(m) floats). */
-void ck_gemm_packed_rows_avx2(int m, int n, int k, const float *apacked,
+void ck_gemm_packed_rows_avx2(int m, int n, int k, const float *apacked, int tile0, int packed_tiles,
                               const float *b, ptrdiff_t ldb, ptrdiff_t strip_stride,
                               float *c, ptrdiff_t ldc, int accumulate, const float *bias, float *partial);
 
