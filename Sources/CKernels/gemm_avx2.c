@@ -148,8 +148,11 @@ TARGET2 void ck_gemm_rows_by_columns_avx2(int row0, int row1, int n, int k,
    they were (a float store and load is exact), so every element is the same chain of fused
    multiply-adds as in ck_gemm_rows_by_columns_avx2 and the block-end store is the same code. */
 
-/* Sub-blocks start at multiples of SUBK, so KBLOCK must be one of its multiples. */
+/* Sub-blocks start at multiples of SUBK, so KBLOCK must be one of its multiples (a harness may
+   define another divisor to sweep it; 256 measured best of 128-512 on Zen 3). */
+#ifndef SUBK
 #define SUBK (KBLOCK % 256 == 0 ? 256 : KBLOCK)
+#endif
 
 size_t ck_packed_rows_count(int m, int k) {
     return (size_t)((m + ROWS2 - 1) / ROWS2) * ROWS2 * (size_t)(k > 0 ? k : 1);
