@@ -8,9 +8,12 @@
 
    (OPENBLAS_CORETYPE=Haswell in the environment compares with OpenBLAS's AVX2 kernels.)
    Prints GFLOP/s of the packed Linear product (ViT-L shapes, 289 rows) on the AVX-512 kernel,
-   the AVX2 kernel and single-threaded OpenBLAS sgemm on the unpacked weight (best of several
-   repetitions), one attention head on each kernel (t = 289 and 385, d = 64) as separate
-   operations and as ck_attention_head (mean of 200 calls), and ns per tile and channel of the
+   the AVX2 kernel on 48-column panels, the AVX2 kernel on packed rows and 16-column strips (the
+   path Dense.linear takes on AVX2 CPUs, row packing included) and single-threaded OpenBLAS
+   sgemm on the unpacked weight (best of several repetitions), one chunk's 36 Winograd
+   products on the AVX2 kernel with plain and packed filter rows (best of 6), one attention
+   head on each kernel (t = 289 and 385, d = 64) as separate operations and as
+   ck_attention_head (mean of 200 calls), and ns per tile and channel of the
    Winograd input and output transforms with the 36 point matrices padded or 4 KiB apart (mean
    of 300 calls). */
 #include "ckernels.h"
@@ -35,26 +38,68 @@ static float *filled(size_t count, unsigned seed) {
 typedef void (*gemm_kernel)(int, int, int, int, const float *, ptrdiff_t, const float *, ptrdiff_t, ptrdiff_t, float *,
                             ptrdiff_t, int, int, const float *);
 
+/* 64-byte aligned, as the library allocates its packed weights. */
+static float *aligned(size_t count) { return aligned_alloc(64, (count * sizeof(float) + 63) / 64 * 64); }
+
 static void linear(int m, int n, int k) {
     float *x = filled((size_t)m * k, 1), *w = filled((size_t)n * k, 2), *y = malloc(sizeof(float) * m * n);
-    float *panels = malloc(sizeof(float) * ck_packed_columns_count(n, k)), *bias = filled(n, 3);
+    float *panels = aligned(ck_packed_columns_count(n, k)), *bias = filled(n, 3);
+    float *strips = aligned(ck_packed_strips_count(n, k)), *rows = aligned(ck_packed_rows_count(m, k));
+    float *partial = aligned(ck_packed_rows_partial_count(m));
     ck_pack_columns(n, k, w, k, panels);
-    const char *names[3] = {"avx512", "avx2", "openblas"};
+    ck_pack_strips(n, k, w, k, strips);
+    const char *names[4] = {"avx512", "avx2", "avx2 packed rows", "openblas"};
     gemm_kernel kernels[2] = {ck_gemm_rows_by_columns, ck_gemm_rows_by_columns_avx2};
     printf("linear %4dx%4dx%4d (bias), GFLOP/s:", m, n, k);
-    for (int e = ck_avx512_usable() ? 0 : 1; e < 3; e++) {
+    for (int e = ck_avx512_usable() ? 0 : 1; e < 4; e++) {
         double best = 1e9;
         for (int r = 0; r < 6; r++) {
             double t0 = now();
             if (e < 2) kernels[e](0, m, n, k, x, k, panels, CK_PANEL_COLS, (ptrdiff_t)k * CK_PANEL_COLS, y, n, 0, 0, bias);
-            else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1, x, k, w, k, 0, y, n);
+            else if (e == 2) {
+                /* As Dense.linear runs it on AVX2: the rows packed per call, then the product on strips. */
+                ck_pack_row_tiles(0, (m + CK_PACKED_TILE_ROWS - 1) / CK_PACKED_TILE_ROWS, m, k, x, k, rows);
+                ck_gemm_packed_rows_avx2(m, n, k, rows, 0, (m + CK_PACKED_TILE_ROWS - 1) / CK_PACKED_TILE_ROWS, strips, 16,
+                                         (ptrdiff_t)16 * k, y, n, 0, bias, partial);
+            } else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1, x, k, w, k, 0, y, n);
             double t = now() - t0;
             if (t < best) best = t;
         }
         printf("  %s %5.1f", names[e], 2.0 * m * n * k / best / 1e9);
     }
     printf("\n");
-    free(x); free(w); free(y); free(panels); free(bias);
+    free(x); free(w); free(y); free(panels); free(bias); free(strips); free(rows); free(partial);
+}
+
+/* One chunk's 36 Winograd products, [K, C] filters x [C, tiles]: the AVX2 kernel on plain filter
+   rows, and on filters packed as row tiles run 48 rows at a time (WinogradConv3x3 on AVX2). */
+static void winograd_products(int K, int C, int tiles) {
+    const int tileRows = CK_PACKED_TILE_ROWS, packedTiles = (K + tileRows - 1) / tileRows;
+    const size_t per = ck_packed_rows_count(K, C);
+    float *u = filled((size_t)36 * K * C, 1), *v = filled((size_t)36 * C * tiles, 2), *m = aligned((size_t)36 * K * tiles);
+    float *up = aligned(36 * per), *partial = aligned(ck_packed_rows_partial_count(48));
+    for (int p = 0; p < 36; p++) ck_pack_row_tiles(0, packedTiles, K, C, u + (size_t)p * K * C, C, up + p * per);
+    double best[2] = {1e9, 1e9};
+    for (int r = 0; r < 6; r++)
+        for (int e = 0; e < 2; e++) {
+            double t0 = now();
+            for (int p = 0; p < 36; p++) {
+                const float *vp = v + (size_t)p * C * tiles;
+                float *mp = m + (size_t)p * K * tiles;
+                if (e == 0) ck_gemm_rows_by_columns_avx2(0, K, tiles, C, u + (size_t)p * K * C, C, vp, tiles, CK_PANEL_COLS, mp,
+                                                         tiles, 0, 0, NULL);
+                else
+                    for (int r0 = 0; r0 < K; r0 += 48)
+                        ck_gemm_packed_rows_avx2(K - r0 < 48 ? K - r0 : 48, tiles, C, up + p * per, r0 / tileRows, packedTiles,
+                                                 vp, tiles, 16, mp + (size_t)r0 * tiles, tiles, 0, NULL, partial);
+            }
+            double t = now() - t0;
+            if (t < best[e]) best[e] = t;
+        }
+    double flops = 36 * 2.0 * K * C * tiles;
+    printf("winograd products %dx%d filters x %d tiles (36 points), GFLOP/s: avx2 %5.1f  avx2 packed rows %5.1f\n", K, C,
+           tiles, flops / best[0] / 1e9, flops / best[1] / 1e9);
+    free(u); free(v); free(m); free(up); free(partial);
 }
 
 static void attention(int t, int w) {
@@ -122,6 +167,9 @@ int main(void) {
     linear(289, 1024, 1024);
     linear(289, 4096, 1024);
     linear(289, 1024, 4096);
+    winograd_products(512, 512, 96);
+    winograd_products(256, 256, 48);
+    winograd_products(128, 128, 48);
     attention(289, 1024);
     attention(385, 512);
     if (!ck_avx512_usable()) {
