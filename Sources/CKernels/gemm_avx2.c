@@ -33,6 +33,30 @@ static inline TARGET2 __m256i lanes(int count) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
+/* Stores an MR x (8 NV) tile of sums to c (row stride ldc), full vectors with plain loads and
+   stores, the last one masked unless `full`: (c + bias) + sum, c + sum, bias + sum or sum, i.e.
+   what seeding c with the bias and then adding gives. Both AVX2 paths end a k block here. */
+static inline __attribute__((always_inline)) TARGET2 void store_tile(
+    const int MR, const int NV, int full, __m256i mask, __m256 acc[ROWS2][2], float *c, ptrdiff_t ldc, int accumulate,
+    const float *bias) {
+#define LOAD8(p, v) ((v) == NV - 1 && !full ? _mm256_maskload_ps((p), mask) : _mm256_loadu_ps(p))
+    __m256 bv[2];
+    if (bias)
+        for (int v = 0; v < NV; v++) bv[v] = LOAD8(bias + 8 * v, v);
+    for (int r = 0; r < MR; r++) {
+        float *row = c + r * ldc;
+        for (int v = 0; v < NV; v++) {
+            __m256 x = acc[r][v];
+            if (accumulate && bias) x = _mm256_add_ps(_mm256_add_ps(LOAD8(row + 8 * v, v), bv[v]), x);
+            else if (accumulate) x = _mm256_add_ps(LOAD8(row + 8 * v, v), x);
+            else if (bias) x = _mm256_add_ps(bv[v], x);
+            if (v == NV - 1 && !full) _mm256_maskstore_ps(row + 8 * v, mask, x);
+            else _mm256_storeu_ps(row + 8 * v, x);
+        }
+    }
+#undef LOAD8
+}
+
 /* One micro-tile: MR rows (1..6) by NV vectors of 8 columns (1..2), the last `tail` wide (1..8). */
 static inline __attribute__((always_inline)) TARGET2 void tile2(
     const int MR, const int NV, int kc, const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb,
@@ -55,24 +79,7 @@ static inline __attribute__((always_inline)) TARGET2 void tile2(
         b += ldb;
     }
     if (!transposed) {
-        /* Full vectors with plain loads and stores, the partial last one masked. */
-#define LOAD8(p, v) ((v) == NV - 1 && !full ? _mm256_maskload_ps((p), last) : _mm256_loadu_ps(p))
-        __m256 bv[2];
-        if (bias)
-            for (int v = 0; v < NV; v++) bv[v] = LOAD8(bias + 8 * v, v);
-        for (int r = 0; r < MR; r++) {
-            float *row = c + r * ldc;
-            for (int v = 0; v < NV; v++) {
-                __m256 x = acc[r][v];
-                /* (c + bias) + sum or bias + sum: what seeding c with the bias and then adding gives. */
-                if (accumulate && bias) x = _mm256_add_ps(_mm256_add_ps(LOAD8(row + 8 * v, v), bv[v]), x);
-                else if (accumulate) x = _mm256_add_ps(LOAD8(row + 8 * v, v), x);
-                else if (bias) x = _mm256_add_ps(bv[v], x);
-                if (v == NV - 1 && !full) _mm256_maskstore_ps(row + 8 * v, last, x);
-                else _mm256_storeu_ps(row + 8 * v, x);
-            }
-        }
-#undef LOAD8
+        store_tile(MR, NV, full, last, acc, c, ldc, accumulate, bias);
     } else {
         float t[ROWS2][16] __attribute__((aligned(32)));
         for (int r = 0; r < MR; r++)
@@ -188,7 +195,7 @@ void ck_pack_row_tiles(int tile0, int tile1, int m, int k, const float *a, ptrdi
 }
 
 /* One MR x (8 NV) tile over kc steps of k: accumulators start from zero (`first`) or from
-   `partial`; they end in `partial`, or (`last`) are stored to c as tile2 stores them. */
+   `partial`; they end in `partial`, or (`last`) go to c through store_tile, as tile2's do. */
 static inline __attribute__((always_inline)) TARGET2 void packed_tile(
     const int MR, const int NV, const int FULL, int kc, const float *ap, const float *b, ptrdiff_t ldb, int tail,
     float *partial, int first, int last, float *c, ptrdiff_t ldc, int accumulate, const float *bias) {
@@ -212,22 +219,7 @@ static inline __attribute__((always_inline)) TARGET2 void packed_tile(
             for (int v = 0; v < NV; v++) _mm256_storeu_ps(partial + r * 16 + 8 * v, acc[r][v]);
         return;
     }
-#define LOAD8(p, v) ((v) == NV - 1 && !FULL ? _mm256_maskload_ps((p), mask) : _mm256_loadu_ps(p))
-    __m256 bb[2];
-    if (bias)
-        for (int v = 0; v < NV; v++) bb[v] = LOAD8(bias + 8 * v, v);
-    for (int r = 0; r < MR; r++) {
-        float *row = c + r * ldc;
-        for (int v = 0; v < NV; v++) {
-            __m256 x = acc[r][v];
-            if (accumulate && bias) x = _mm256_add_ps(_mm256_add_ps(LOAD8(row + 8 * v, v), bb[v]), x);
-            else if (accumulate) x = _mm256_add_ps(LOAD8(row + 8 * v, v), x);
-            else if (bias) x = _mm256_add_ps(bb[v], x);
-            if (v == NV - 1 && !FULL) _mm256_maskstore_ps(row + 8 * v, mask, x);
-            else _mm256_storeu_ps(row + 8 * v, x);
-        }
-    }
-#undef LOAD8
+    store_tile(MR, NV, FULL, mask, acc, c, ldc, accumulate, bias);
 }
 
 #define PACKED_CASE(MR, NV, FULL)                                                                                 \
