@@ -141,22 +141,25 @@ extension VectorGEMM {
             let packed = buffer.pointer(count: packedCount + parts * partialCount)
             let packers = min(parts, tiles)
             Parallel.forEach(packers) { p in
-                ck_pack_row_tiles(Int32(tiles * p / packers), Int32(tiles * (p + 1) / packers), Int32(m), Int32(k), x, ldx, packed)
+                let first = tiles * p / packers, end = tiles * (p + 1) / packers
+                ck_pack_row_tiles(Int32(first), Int32(end), Int32(m), Int32(k), x, ldx, packed)
             }
             Parallel.forEach(parts) { part in
                 // Column ranges start on 16-column boundaries: whole strips.
                 let j0 = Dense.packedLinearBoundary(part, of: parts, outFeatures: n)
                 let j1 = Dense.packedLinearBoundary(part + 1, of: parts, outFeatures: n)
                 guard j0 < j1 else { return }
-                ck_gemm_packed_rows_avx2(Int32(m), Int32(j1 - j0), Int32(k), packed, 0, Int32(tiles), strips + j0 * k, 16, 16 * k, y + j0, ldy,
-                                         accumulate ? 1 : 0, bias.map { $0 + j0 }, packed + packedCount + part * partialCount)
+                ck_gemm_packed_rows_avx2(Int32(m), Int32(j1 - j0), Int32(k), packed, 0, Int32(tiles), strips + j0 * k, 16, 16 * k,
+                                         y + j0, ldy, accumulate ? 1 : 0, bias.map { $0 + j0 },
+                                         packed + packedCount + part * partialCount)
             }
         }
     }
 }
 
-/// A Linear layer's weight [out, in] re-laid once, on first use, as the column panels the
-/// kernels read (`in` rows of 48 outputs each, zero-padded). Until then, and where OpenBLAS
+/// A Linear layer's weight [out, in] re-laid once, on first use, in the layout the enabled
+/// kernel reads (AVX-512: column panels, `in` rows of 48 outputs each; AVX2: strips of 16
+/// outputs; zero-padded). Until then, and where OpenBLAS
 /// runs the products, only the original weight is used. The weight is either float32 in memory
 /// or read row block by row block (a 16-bit file tensor), in which case only the panels are
 /// kept where the kernel runs and a float32 copy is made only for OpenBLAS.
@@ -223,7 +226,8 @@ public final class PackedLinearWeight: @unchecked Sendable {
     /// Floats of the packed copy: 16-column strips for the AVX2 kernel, 48-column panels for the
     /// AVX-512 kernel (each kernel's own layout; both hold the same values).
     private static func packedCount(_ n: Int, _ k: Int) -> Int {
-        VectorGEMM.kernel == .avx2 ? Int(ck_packed_strips_count(Int32(n), Int32(k))) : Int(ck_packed_columns_count(Int32(n), Int32(k)))
+        VectorGEMM.kernel == .avx2
+            ? Int(ck_packed_strips_count(Int32(n), Int32(k))) : Int(ck_packed_columns_count(Int32(n), Int32(k)))
     }
 
     /// The weight in the enabled kernel's packed layout, made on first call (thread-safe):

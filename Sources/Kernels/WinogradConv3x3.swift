@@ -57,7 +57,8 @@ public final class WinogradConv3x3: @unchecked Sendable {
         }
         rowTiles = VectorGEMM.kernel == .avx2
         if rowTiles {
-            let tiles = Int32(Self.rowTileCount(outChannels)), floats = Int(ck_packed_rows_count(Int32(outChannels), Int32(inChannels)))
+            let tiles = Int32(Self.rowTileCount(outChannels))
+            let floats = Int(ck_packed_rows_count(Int32(outChannels), Int32(inChannels)))
             var packed = [Float](repeating: 0, count: 36 * floats)
             u.withUnsafeBufferPointer { ub in
                 packed.withUnsafeMutableBufferPointer { pb in
@@ -132,7 +133,7 @@ public final class WinogradConv3x3: @unchecked Sendable {
         let workers = max(1, min(items, threads))
         let ws = workspace ?? ScratchBuffer()
         let vFloats = 36 * Self.pointStride(inChannels, chunkTiles), mFloats = 36 * Self.pointStride(outChannels, chunkTiles)
-        let partialFloats = rowTiles ? Int(ck_packed_rows_partial_count(Int32(outChannels))) : 0
+        let partialFloats = rowTiles ? Int(ck_packed_rows_partial_count(Int32(min(outChannels, Self.filterRowsPerPass)))) : 0
         let perWorker = vFloats + mFloats + 12 * (4 * chunkTiles + 2) + partialFloats
         let scratch = ws.pointer(count: perWorker * workers)
         let next = ChunkCounter()
