@@ -10,6 +10,65 @@
 
 #include "gemm_blocking.h"
 
+/* ---- Packed layouts for the packed-row path (plain C: the same on every architecture) ---- */
+
+#define TILE_ROWS CK_PACKED_TILE_ROWS
+
+/* Sub-blocks start at multiples of SUBK, so KBLOCK must be one of its multiples (a harness may
+   define another divisor to sweep it; 256 measured best of 128-512 on Zen 3). */
+#ifndef SUBK
+#define SUBK (KBLOCK % 256 == 0 ? 256 : KBLOCK)
+#endif
+
+size_t ck_packed_rows_count(int m, int k) {
+    return (size_t)((m + TILE_ROWS - 1) / TILE_ROWS) * TILE_ROWS * (size_t)(k > 0 ? k : 1);
+}
+
+size_t ck_packed_rows_partial_count(int m) {
+    return (size_t)((m + TILE_ROWS - 1) / TILE_ROWS) * TILE_ROWS * 16;
+}
+
+/* Where tile t's value for k index s starts in the packed rows: sub-block by sub-block, each
+   holding every tile's [kc][6] block in turn (one sequential stream per sub-block). */
+static inline size_t packed_offset(int t, int s, int tiles, int k) {
+    int sub = s / SUBK * SUBK, kc = k - sub < SUBK ? k - sub : SUBK;
+    return (size_t)sub * TILE_ROWS * tiles + ((size_t)t * kc + (s - sub)) * TILE_ROWS;
+}
+
+void ck_pack_row_tiles(int tile0, int tile1, int m, int k, const float *a, ptrdiff_t lda, float *dst) {
+    int tiles = (m + TILE_ROWS - 1) / TILE_ROWS;
+    for (int t = tile0; t < tile1; t++) {
+        int mr = m - t * TILE_ROWS < TILE_ROWS ? m - t * TILE_ROWS : TILE_ROWS;
+        const float *rows[TILE_ROWS];
+        for (int r = 0; r < mr; r++) rows[r] = a + (size_t)(t * TILE_ROWS + r) * lda;
+        for (int sub = 0; sub < k; sub += SUBK) {
+            int kc = k - sub < SUBK ? k - sub : SUBK;
+            float *out = dst + packed_offset(t, sub, tiles, k);
+            for (int kk = 0; kk < kc; kk++) {
+                int r = 0;
+                for (; r < mr; r++) out[(size_t)kk * TILE_ROWS + r] = rows[r][sub + kk];
+                for (; r < TILE_ROWS; r++) out[(size_t)kk * TILE_ROWS + r] = 0.0f;
+            }
+        }
+    }
+}
+
+size_t ck_packed_strips_count(int n, int k) {
+    return (size_t)((n + 15) / 16) * 16 * (size_t)(k > 0 ? k : 1);
+}
+
+void ck_pack_strips(int n, int k, const float *w, ptrdiff_t ldw, float *dst) {
+    for (int j0 = 0; j0 < n; j0 += 16) {
+        float *out = dst + (size_t)j0 * k;
+        int cols = n - j0 < 16 ? n - j0 : 16;
+        for (int kk = 0; kk < k; kk++) {
+            int j = 0;
+            for (; j < cols; j++) out[(size_t)kk * 16 + j] = w[(size_t)(j0 + j) * ldw + kk];
+            for (; j < 16; j++) out[(size_t)kk * 16 + j] = 0.0f;
+        }
+    }
+}
+
 #if defined(__x86_64__)
 #include <cpuid.h>
 #include <immintrin.h>
@@ -27,6 +86,7 @@ int ck_avx2_fma_usable(void) {
 
 #define TARGET2 __attribute__((target("avx2,fma")))
 #define ROWS2 6
+_Static_assert(ROWS2 == CK_PACKED_TILE_ROWS, "the packed-row layout holds tiles of the kernel's height");
 
 /* Lanes [0, count) set: the mask of a vector's first `count` columns (1..8). */
 static inline TARGET2 __m256i lanes(int count) {
@@ -155,45 +215,6 @@ TARGET2 void ck_gemm_rows_by_columns_avx2(int row0, int row1, int n, int k,
    they were (a float store and load is exact), so every element is the same chain of fused
    multiply-adds as in ck_gemm_rows_by_columns_avx2 and the block-end store is the same code. */
 
-/* Sub-blocks start at multiples of SUBK, so KBLOCK must be one of its multiples (a harness may
-   define another divisor to sweep it; 256 measured best of 128-512 on Zen 3). */
-#ifndef SUBK
-#define SUBK (KBLOCK % 256 == 0 ? 256 : KBLOCK)
-#endif
-
-size_t ck_packed_rows_count(int m, int k) {
-    return (size_t)((m + ROWS2 - 1) / ROWS2) * ROWS2 * (size_t)(k > 0 ? k : 1);
-}
-
-size_t ck_packed_rows_partial_count(int m) {
-    return (size_t)((m + ROWS2 - 1) / ROWS2) * ROWS2 * 16;
-}
-
-/* Where tile t's value for k index s starts in the packed rows: sub-block by sub-block, each
-   holding every tile's [kc][6] block in turn (one sequential stream per sub-block). */
-static inline size_t packed_offset(int t, int s, int tiles, int k) {
-    int sub = s / SUBK * SUBK, kc = k - sub < SUBK ? k - sub : SUBK;
-    return (size_t)sub * ROWS2 * tiles + ((size_t)t * kc + (s - sub)) * ROWS2;
-}
-
-void ck_pack_row_tiles(int tile0, int tile1, int m, int k, const float *a, ptrdiff_t lda, float *dst) {
-    int tiles = (m + ROWS2 - 1) / ROWS2;
-    for (int t = tile0; t < tile1; t++) {
-        int mr = m - t * ROWS2 < ROWS2 ? m - t * ROWS2 : ROWS2;
-        const float *rows[ROWS2];
-        for (int r = 0; r < mr; r++) rows[r] = a + (size_t)(t * ROWS2 + r) * lda;
-        for (int sub = 0; sub < k; sub += SUBK) {
-            int kc = k - sub < SUBK ? k - sub : SUBK;
-            float *out = dst + packed_offset(t, sub, tiles, k);
-            for (int kk = 0; kk < kc; kk++) {
-                int r = 0;
-                for (; r < mr; r++) out[(size_t)kk * ROWS2 + r] = rows[r][sub + kk];
-                for (; r < ROWS2; r++) out[(size_t)kk * ROWS2 + r] = 0.0f;
-            }
-        }
-    }
-}
-
 /* One MR x (8 NV) tile over kc steps of k: accumulators start from zero (`first`) or from
    `partial`; they end in `partial`, or (`last`) go to c through store_tile, as tile2's do. */
 static inline __attribute__((always_inline)) TARGET2 void packed_tile(
@@ -256,29 +277,13 @@ TARGET2 void ck_gemm_packed_rows_avx2(int m, int n, int k, const float *apacked,
                 int first = s == k0, last = s + kc == k0 + kb;
                 for (int t = 0; t < tiles; t++) {
                     int r0 = t * ROWS2, mr = m - r0 < ROWS2 ? m - r0 : ROWS2;
-                    packed_tile_dispatch(mr, nv, tail, kc, apacked + packed_offset(tile0 + t, s, packed_tiles, k), bstrip + (size_t)s * ldb,
-                                         ldb, partial + (size_t)t * ROWS2 * 16, first, last, c + (size_t)r0 * ldc + j0, ldc,
-                                         acc, blockBias ? blockBias + j0 : NULL);
+                    packed_tile_dispatch(mr, nv, tail, kc, apacked + packed_offset(tile0 + t, s, packed_tiles, k),
+                                         bstrip + (size_t)s * ldb, ldb, partial + (size_t)t * ROWS2 * 16, first, last,
+                                         c + (size_t)r0 * ldc + j0, ldc, acc, blockBias ? blockBias + j0 : NULL);
                 }
                 if (kb == 0) break;
             }
             if (k == 0) break;
-        }
-    }
-}
-
-size_t ck_packed_strips_count(int n, int k) {
-    return (size_t)((n + 15) / 16) * 16 * (size_t)(k > 0 ? k : 1);
-}
-
-void ck_pack_strips(int n, int k, const float *w, ptrdiff_t ldw, float *dst) {
-    for (int j0 = 0; j0 < n; j0 += 16) {
-        float *out = dst + (size_t)j0 * k;
-        int cols = n - j0 < 16 ? n - j0 : 16;
-        for (int kk = 0; kk < k; kk++) {
-            int j = 0;
-            for (; j < cols; j++) out[(size_t)kk * 16 + j] = w[(size_t)(j0 + j) * ldw + kk];
-            for (; j < 16; j++) out[(size_t)kk * 16 + j] = 0.0f;
         }
     }
 }
@@ -293,24 +298,10 @@ void ck_gemm_rows_by_columns_avx2(int row0, int row1, int n, int k, const float 
     (void)c; (void)ldc; (void)transposed_out; (void)accumulate;
 }
 
-size_t ck_packed_rows_count(int m, int k) { return (size_t)((m + 5) / 6) * 6 * (size_t)(k > 0 ? k : 1); }
-
-size_t ck_packed_rows_partial_count(int m) { return (size_t)((m + 5) / 6) * 6 * 16; }
-
-size_t ck_packed_strips_count(int n, int k) { return (size_t)((n + 15) / 16) * 16 * (size_t)(k > 0 ? k : 1); }
-
-void ck_pack_strips(int n, int k, const float *w, ptrdiff_t ldw, float *dst) {
-    (void)n; (void)k; (void)w; (void)ldw; (void)dst;
-}
-
-void ck_pack_row_tiles(int tile0, int tile1, int m, int k, const float *a, ptrdiff_t lda, float *dst) {
-    (void)tile0; (void)tile1; (void)m; (void)k; (void)a; (void)lda; (void)dst;
-}
-
 void ck_gemm_packed_rows_avx2(int m, int n, int k, const float *apacked, int tile0, int packed_tiles, const float *b,
                               ptrdiff_t ldb, ptrdiff_t strip_stride, float *c, ptrdiff_t ldc, int accumulate,
                               const float *bias, float *partial) {
-    (void)m; (void)n; (void)k; (void)apacked; (void)tile0; (void)packed_tiles; (void)b; (void)ldb; (void)strip_stride; (void)c; (void)ldc;
-    (void)accumulate; (void)bias; (void)partial;
+    (void)m; (void)n; (void)k; (void)apacked; (void)tile0; (void)packed_tiles; (void)b; (void)ldb; (void)strip_stride;
+    (void)c; (void)ldc; (void)accumulate; (void)bias; (void)partial;
 }
 #endif
