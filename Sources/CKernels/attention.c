@@ -1,5 +1,5 @@
 /* One attention head on the AVX-512 kernel, and the same on the AVX2 kernel (see ckernels.h): S = Q K^T through
-   ck_gemm_rows_by_columns, a softmax that leaves its rows unnormalised, and O = E V with a
+   ck_gemm_rows_by_columns (AVX2: its packed-row form, the same sums), a softmax that leaves its rows unnormalised, and O = E V with a
    6 x 64 register tile reading V in place, each output row scaled by 1 / (its row sum) at the
    end (the normalisation folded into the product instead of a pass over the scores). */
 #include "ckernels.h"
@@ -9,8 +9,17 @@
 #include <stdint.h>
 #include <string.h>
 
+/* K packed (48-column panels for the AVX-512 head, 16-column strips for the AVX2 one), then
+   the scores, the row sums' inverses, and for the AVX2 head the packed Q rows and the kernel's
+   accumulator scratch. */
+static size_t packed_keys_count(int tk, int d) {
+    size_t panels = ck_packed_columns_count(tk, d), strips = ck_packed_strips_count(tk, d);
+    return panels > strips ? panels : strips;
+}
+
 size_t ck_attention_scratch_count(int tq, int tk, int d) {
-    return ck_packed_columns_count(tk, d) + (size_t)tq * (size_t)tk + (size_t)tq;
+    return packed_keys_count(tk, d) + (size_t)tq * (size_t)tk + (size_t)tq + ck_packed_rows_count(tq, d) +
+           ck_packed_rows_partial_count(tq);
 }
 
 #if defined(__x86_64__)
@@ -129,7 +138,8 @@ TARGET void ck_attention_head(const float *q, const float *k, const float *v, pt
 }
 
 /* The same head for CPUs with AVX2 and FMA (ck_attention_head_avx2): every operation above on
-   8-lane vectors, arranged so each value is computed exactly as above. */
+   8-lane vectors, arranged so each value is computed exactly as above (the scores through
+   ck_gemm_packed_rows_avx2, which sums as ck_gemm_rows_by_columns_avx2 does). */
 #define TARGET2 __attribute__((target("avx2,fma")))
 
 /* exp16's arithmetic on 8 lanes; y 2^n with 2^n built from its exponent bits, exact because
@@ -236,10 +246,15 @@ TARGET2 void ck_attention_head_avx2(const float *q, const float *k, const float 
                                     float scale, float *out, ptrdiff_t ldo, float *scratch) {
     if (tq <= 0 || tk <= 0 || d <= 0) return;
     float *kp = scratch;
-    float *s = kp + ck_packed_columns_count(tk, d);
+    float *s = kp + packed_keys_count(tk, d);
     float *inv = s + (size_t)tq * (size_t)tk;
-    ck_pack_columns(tk, d, k, ld, kp);
-    ck_gemm_rows_by_columns_avx2(0, tq, tk, d, q, ld, kp, CK_PANEL_COLS, (ptrdiff_t)d * CK_PANEL_COLS, s, tk, 0, 0, NULL);
+    float *qp = inv + tq, *partial = qp + ck_packed_rows_count(tq, d);
+    /* Scores on the packed-row path (Q as row tiles, K as 16-column strips): the sums of
+       ck_gemm_rows_by_columns_avx2, without its reads of six Q rows 3 d floats apart. */
+    int tiles = (tq + CK_PACKED_TILE_ROWS - 1) / CK_PACKED_TILE_ROWS;
+    ck_pack_strips(tk, d, k, ld, kp);
+    ck_pack_row_tiles(0, tiles, tq, d, q, ld, qp);
+    ck_gemm_packed_rows_avx2(tq, tk, d, qp, 0, tiles, kp, 16, (ptrdiff_t)16 * d, s, tk, 0, NULL, partial);
     for (int r = 0; r < tq; r++) inv[r] = 1.0f / exp_row8(s + (size_t)r * tk, tk, scale);
     /* Six rows at a time, 16-column strips across d (the E rows stay in L1 across the strips). */
     for (int r0 = 0; r0 < tq; r0 += 6) {
