@@ -44,7 +44,7 @@ public enum Dense {
         let ldx = ldx ?? k, ldy = ldy ?? n
         let panels = weight.panels()
         let parts = packedLinearParts(rows: m, outFeatures: n, inFeatures: k, threads: ComputeThreads.count)
-        if VectorGEMM.kernel == .avx2 {
+        if VectorGEMM.usesPackedRows {
             VectorGEMM.packedRowsLinear(x, rows: m, ldx: ldx, strips: panels, outFeatures: n, inFeatures: k, parts: parts,
                                         bias: bias, into: y, ldy: ldy, accumulate: accumulate)
             return

@@ -123,6 +123,17 @@ extension VectorGEMM {
 }
 
 extension VectorGEMM {
+    /// Whether products take their left operand packed as row tiles and Linear weights as
+    /// 16-column strips (`ck_gemm_packed_rows_avx2`: the AVX2 kernel); otherwise plain rows and
+    /// 48-column panels (AVX-512) or OpenBLAS.
+    static var usesPackedRows: Bool { kernel == .avx2 }
+
+    /// Rows per packed row tile.
+    static let packedTileRows = Int(CK_PACKED_TILE_ROWS)
+
+    /// Row tiles holding `rows` rows.
+    static func packedRowTiles(_ rows: Int) -> Int { (rows + packedTileRows - 1) / packedTileRows }
+
     /// Scratch for rows packed per call and the threads' accumulators (`packedRowsLinear`).
     private static let rowScratch = ScratchPool<ScratchBuffer>(limit: 4) { ScratchBuffer() }
 
@@ -136,7 +147,7 @@ extension VectorGEMM {
                                  into y: UnsafeMutablePointer<Float>, ldy: Int, accumulate: Bool) {
         let packedCount = Int(ck_packed_rows_count(Int32(m), Int32(k)))
         let partialCount = Int(ck_packed_rows_partial_count(Int32(m)))
-        let tiles = (m + Int(CK_PACKED_TILE_ROWS) - 1) / Int(CK_PACKED_TILE_ROWS)
+        let tiles = packedRowTiles(m)
         rowScratch.with { buffer in
             let packed = buffer.pointer(count: packedCount + parts * partialCount)
             let packers = min(parts, tiles)
@@ -226,7 +237,7 @@ public final class PackedLinearWeight: @unchecked Sendable {
     /// Floats of the packed copy: 16-column strips for the AVX2 kernel, 48-column panels for the
     /// AVX-512 kernel (each kernel's own layout; both hold the same values).
     private static func packedCount(_ n: Int, _ k: Int) -> Int {
-        VectorGEMM.kernel == .avx2
+        VectorGEMM.usesPackedRows
             ? Int(ck_packed_strips_count(Int32(n), Int32(k))) : Int(ck_packed_columns_count(Int32(n), Int32(k)))
     }
 
@@ -242,7 +253,7 @@ public final class PackedLinearWeight: @unchecked Sendable {
         let width = VectorGEMM.panelColumns
         let panelCount = (outFeatures + width - 1) / width
         let (n, k) = (outFeatures, inFeatures)
-        let strips = VectorGEMM.kernel == .avx2
+        let strips = VectorGEMM.usesPackedRows
         let (w, read) = (source ?? widened.map { UnsafePointer($0) }, readRows)
         // Work items of 48 outputs: one panel, or three strips (whose data starts at j0 * k either way).
         Parallel.forEach(panelCount) { panel in

@@ -55,9 +55,9 @@ public final class WinogradConv3x3: @unchecked Sendable {
                 }
             }
         }
-        rowTiles = VectorGEMM.kernel == .avx2
+        rowTiles = VectorGEMM.usesPackedRows
         if rowTiles {
-            let tiles = Int32(Self.rowTileCount(outChannels))
+            let tiles = Int32(VectorGEMM.packedRowTiles(outChannels))
             let floats = Int(ck_packed_rows_count(Int32(outChannels), Int32(inChannels)))
             var packed = [Float](repeating: 0, count: 36 * floats)
             u.withUnsafeBufferPointer { ub in
@@ -81,9 +81,6 @@ public final class WinogradConv3x3: @unchecked Sendable {
     /// 48 rows (8 tiles): measured best of 24-96 on Zen 3 (S-128 pixel decoder ~13 % faster than
     /// the plain-row kernel; all rows per call was slower than it).
     static let filterRowsPerPass = 48
-
-    /// Row tiles of a packed [K, C] matrix.
-    private static func rowTileCount(_ rows: Int) -> Int { (rows + Int(CK_PACKED_TILE_ROWS) - 1) / Int(CK_PACKED_TILE_ROWS) }
 
     /// Tiles per chunk by default: enough columns for an efficient sgemm, few enough that the
     /// transformed tiles and products (36 (C + K) floats per tile) stay in cache between the
@@ -202,7 +199,7 @@ public final class WinogradConv3x3: @unchecked Sendable {
     private func outputSplit(_ part: Int, of parts: Int) -> Int {
         if part >= parts { return outChannels }
         let k = outChannels * part / parts
-        return rowTiles ? k / Int(CK_PACKED_TILE_ROWS) * Int(CK_PACKED_TILE_ROWS) : k
+        return rowTiles ? k / VectorGEMM.packedTileRows * VectorGEMM.packedTileRows : k
     }
 
     /// M[p] = U[p] V[p] for the 36 transform points: [K, C] x [C, tiles], rows `outputs` of K only
@@ -213,7 +210,7 @@ public final class WinogradConv3x3: @unchecked Sendable {
         let vStride = Self.pointStride(C, tiles), mStride = Self.pointStride(K, tiles)
         u.withUnsafeBufferPointer { ub in
             if rowTiles {
-                let rowsPerTile = Int(CK_PACKED_TILE_ROWS), packedTiles = Int32(Self.rowTileCount(K))
+                let rowsPerTile = VectorGEMM.packedTileRows, packedTiles = Int32(VectorGEMM.packedRowTiles(K))
                 let group = Self.filterRowsPerPass
                 for p in 0..<36 {
                     var r = k0
