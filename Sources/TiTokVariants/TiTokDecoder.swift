@@ -33,9 +33,8 @@ struct TiTokDecoder: @unchecked Sendable {
     func decode(_ latents: UnsafePointer<Float>, batch: Int) -> [Float] {
         let c = config, w = c.decoder.width, gg = c.numPatches, n = c.numTokens, ch = c.tokenSize
         let t = gg + 1 + n
-        let seq = UnsafeMutablePointer<Float>.allocate(capacity: batch * t * w)
-        let rows = UnsafeMutablePointer<Float>.allocate(capacity: n * ch)
-        defer { seq.deallocate(); rows.deallocate() }
+        let seq = AlignedFloats.allocate(batch * t * w), rows = AlignedFloats.allocate(n * ch)
+        defer { AlignedFloats.free(seq); AlignedFloats.free(rows) }
         for b in 0..<batch {
             let s = seq + b * t * w
             maskPart.values.withUnsafeBufferPointer { s.update(from: $0.baseAddress!, count: (gg + 1) * w) }

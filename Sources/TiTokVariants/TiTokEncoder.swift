@@ -33,9 +33,8 @@ struct TiTokEncoder: @unchecked Sendable {
     func encode(_ pixels: UnsafePointer<Float>, batch: Int) -> [Float] {
         let c = config, w = c.encoder.width, p = c.patchSize, g = c.gridSide, gg = c.numPatches
         let n = c.numTokens, r = c.resolution, t = 1 + gg + n, pp3 = 3 * p * p
-        let seq = UnsafeMutablePointer<Float>.allocate(capacity: batch * t * w)
-        let patches = UnsafeMutablePointer<Float>.allocate(capacity: gg * pp3)
-        defer { seq.deallocate(); patches.deallocate() }
+        let seq = AlignedFloats.allocate(batch * t * w), patches = AlignedFloats.allocate(gg * pp3)
+        defer { AlignedFloats.free(seq); AlignedFloats.free(patches) }
         for b in 0..<batch {
             let img = pixels + b * 3 * r * r
             // Patch vectors ordered (channel, row in patch, column in patch), as the conv weight.

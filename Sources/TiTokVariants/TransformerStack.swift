@@ -39,11 +39,9 @@ struct TransformerStack: @unchecked Sendable {
     func forward(_ x: UnsafeMutablePointer<Float>, batch: Int, tokens t: Int, keepLast: Int? = nil,
                  constant: InputIndependentRows? = nil) {
         let w = width, rows = batch * t
-        let h = UnsafeMutablePointer<Float>.allocate(capacity: rows * w)
-        let qkv = UnsafeMutablePointer<Float>.allocate(capacity: rows * 3 * w)
-        let attn = UnsafeMutablePointer<Float>.allocate(capacity: rows * w)
-        let mlp = UnsafeMutablePointer<Float>.allocate(capacity: rows * 4 * w)
-        defer { h.deallocate(); qkv.deallocate(); attn.deallocate(); mlp.deallocate() }
+        let h = AlignedFloats.allocate(rows * w), qkv = AlignedFloats.allocate(rows * 3 * w)
+        let attn = AlignedFloats.allocate(rows * w), mlp = AlignedFloats.allocate(rows * 4 * w)
+        defer { [h, qkv, attn, mlp].forEach(AlignedFloats.free) }
         for (index, L) in layers.enumerated() {
             let trimmed = index == layers.count - 1 ? keepLast : nil
             if index == 0, let constant, constant.range.upperBound <= t {

@@ -44,6 +44,19 @@ struct ScratchPoolTests {
         _ = b.pointer(count: 100)
         #expect(b.capacity == 100)
     }
+
+    /// Scratch and activation memory starts on a cache line (the kernels' strip rows then lie in
+    /// one line each), at every size, including sizes glibc serves with mmap (16 bytes off a page).
+    @Test func scratchAndAlignedFloatsStartOnACacheLine() {
+        for count in [1, 3, 1000, 300_000, 5_000_000] {
+            let b = ScratchBuffer()
+            #expect(Int(bitPattern: b.pointer(count: count)) % 64 == 0, "scratch \(count)")
+            let p = AlignedFloats.allocate(count)
+            #expect(Int(bitPattern: p) % 64 == 0)
+            p.update(repeating: 1, count: count)
+            AlignedFloats.free(p)
+        }
+    }
 }
 
 /// A minimal lock for the test's bookkeeping.
