@@ -1,10 +1,13 @@
+import CKernels
 import Synchronization
 
 /// A 3x3, stride 1, "same"-padded convolution planned once for its weights and output size, with
 /// optional nearest 2x upsampling of the input, bias and residual fused in. Large images use
 /// Winograd F(4x4, 3x3) (4x fewer multiply-adds; the transformed filters take 4x the weights'
-/// memory, made on first use); small ones (side < `winogradMinimumSide`) one sgemm over an im2col
-/// copy, reading the weights in place.
+/// memory, made on first use); small ones (side < `winogradMinimumSide`) one product over an im2col
+/// copy, reading the weights in place (on the AVX2 kernel: packed once as row tiles, like the
+/// Winograd filters, the same bits). Once the weight is transformed or packed, the plan's
+/// `releaseWeight` gives a memory-mapped weight's pages back.
 public final class Conv3x3Fused: @unchecked Sendable {
     /// Output sides from which Winograd pays for its transformed filters.
     public static let winogradMinimumSide = 32
@@ -24,27 +27,35 @@ public final class Conv3x3Fused: @unchecked Sendable {
     private let readWeight: WeightReader?
     /// A read weight kept for the im2col path (the Winograd path needs it only to transform).
     private let widened = Mutex<UnsafeMutableBufferPointer<Float>?>(nil)
+    /// The weight as row tiles of [K, 9C] for the AVX2 kernel (`ck_pack_row_tiles`), made on first use.
+    private let rowTiles = Mutex<UnsafeMutablePointer<Float>?>(nil)
+    /// Gives the weight's memory-mapped pages back once it is no longer read (transformed or packed).
+    private let releaseWeight: (@Sendable () -> Void)?
     private let bias: UnsafeBufferPointer<Float>?
     private let keepAlive: AnyObject?
 
     /// `weight` [K, C, 3, 3] and `bias` [K] must stay valid while `keepAlive` lives (the plan holds it).
     /// `side` is the output side the plan will mostly see (it picks the algorithm; any size works).
+    /// `releaseWeight` runs once the plan no longer reads `weight` (a file map's pages given back).
     public convenience init(weight: UnsafeBufferPointer<Float>, bias: UnsafeBufferPointer<Float>?, outChannels: Int,
-                            inChannels: Int, side: Int, keepAlive: AnyObject?) throws {
+                            inChannels: Int, side: Int, keepAlive: AnyObject?,
+                            releaseWeight: (@Sendable () -> Void)? = nil) throws {
         try self.init(weight: weight, reader: nil, count: weight.count, bias: bias, outChannels: outChannels,
-                      inChannels: inChannels, side: side, keepAlive: keepAlive)
+                      inChannels: inChannels, side: side, keepAlive: keepAlive, releaseWeight: releaseWeight)
     }
 
     /// A plan whose weight ([K, C, 3, 3], `count` values) is read through `readWeight` once, on
     /// first use: opening a 16-bit file then converts nothing. `bias` as above.
     public convenience init(count: Int, readWeight: @escaping WeightReader, bias: UnsafeBufferPointer<Float>?,
-                            outChannels: Int, inChannels: Int, side: Int, keepAlive: AnyObject?) throws {
+                            outChannels: Int, inChannels: Int, side: Int, keepAlive: AnyObject?,
+                            releaseWeight: (@Sendable () -> Void)? = nil) throws {
         try self.init(weight: nil, reader: readWeight, count: count, bias: bias, outChannels: outChannels,
-                      inChannels: inChannels, side: side, keepAlive: keepAlive)
+                      inChannels: inChannels, side: side, keepAlive: keepAlive, releaseWeight: releaseWeight)
     }
 
     private init(weight: UnsafeBufferPointer<Float>?, reader: WeightReader?, count: Int, bias: UnsafeBufferPointer<Float>?,
-                 outChannels: Int, inChannels: Int, side: Int, keepAlive: AnyObject?) throws {
+                 outChannels: Int, inChannels: Int, side: Int, keepAlive: AnyObject?,
+                 releaseWeight: (@Sendable () -> Void)?) throws {
         let (kc, o1) = outChannels.multipliedReportingOverflow(by: inChannels)
         let (n, o2) = kc.multipliedReportingOverflow(by: 9)
         guard outChannels > 0, inChannels > 0, !o1, !o2, count == n else {
@@ -60,10 +71,12 @@ public final class Conv3x3Fused: @unchecked Sendable {
         self.readWeight = reader
         self.bias = bias
         self.keepAlive = keepAlive
+        self.releaseWeight = releaseWeight
     }
 
     deinit {
         widened.withLock { $0?.deallocate() }
+        rowTiles.withLock { $0.map(AlignedFloats.free) }
     }
 
     /// Runs `body` on the float32 weight: in place, or read into a temporary copy (the Winograd
@@ -73,6 +86,26 @@ public final class Conv3x3Fused: @unchecked Sendable {
         var values = [Float](repeating: 0, count: outChannels * inChannels * 9)
         values.withUnsafeMutableBufferPointer { readWeight.unsafelyUnwrapped($0.baseAddress!) }
         return try values.withUnsafeBufferPointer(body)
+    }
+
+    /// The weight as [K, 9C] row tiles for the AVX2 kernel, packed on first call (from the
+    /// weight in place or read once); the weight itself is not read again.
+    private func packedWeightRows() -> UnsafePointer<Float> {
+        rowTiles.withLock { kept in
+            if let kept { return UnsafePointer(kept) }
+            let k = 9 * inChannels, tiles = VectorGEMM.packedRowTiles(outChannels)
+            let made = AlignedFloats.allocate(Int(ck_packed_rows_count(Int32(outChannels), Int32(k))))
+            withWeight { w in
+                let parts = min(tiles, ComputeThreads.count)
+                Parallel.forEach(parts) { p in
+                    ck_pack_row_tiles(Int32(tiles * p / parts), Int32(tiles * (p + 1) / parts), Int32(outChannels), Int32(k),
+                                      w.baseAddress!, k, made)
+                }
+            }
+            kept = made
+            releaseWeight?()
+            return UnsafePointer(made)
+        }
     }
 
     /// The float32 weight for the im2col path: in place, or read once and kept.
@@ -100,6 +133,7 @@ public final class Conv3x3Fused: @unchecked Sendable {
                     try WinogradConv3x3(weight: $0, bias: bias, outChannels: outChannels, inChannels: inChannels)
                 }
                 plan = made
+                releaseWeight?()
                 return made
             }
             return try winograd.apply(input: input, batch: batch, height: height, width: width, upsample2x: upsample2x,
@@ -116,8 +150,13 @@ public final class Conv3x3Fused: @unchecked Sendable {
         guard !o1, !o2, !o3, input.count == ib * batch, output.count == ob * batch, residual.map({ $0.count == ob * batch }) ?? true else {
             throw WinogradError(description: "conv 3x3: buffers hold \(input.count) in / \(output.count) out values for \(batch) images of \(inChannels)->\(outChannels) x \(height)x\(width)")
         }
-        let col = workspace.pointer(count: colCount)
-        let weights = weightValues()
+        let packedRows = VectorGEMM.usesPackedRows ? packedWeightRows() : nil
+        let k = 9 * inChannels, tiles = VectorGEMM.packedRowTiles(outChannels)
+        let parts = packedRows != nil && outChannels * plane * k >= 1 << 20 ? min(ComputeThreads.count, tiles) : 1
+        let partialCount = Int(ck_packed_rows_partial_count(Int32(min(outChannels, (tiles + parts - 1) / parts * VectorGEMM.packedTileRows))))
+        let colRounded = (colCount + 15) / 16 * 16
+        let col = workspace.pointer(count: colRounded + (packedRows != nil ? parts * partialCount : 0))
+        let weights = packedRows == nil ? weightValues() : nil
         for b in 0..<batch {
             let src = input.baseAddress! + b * ib
             // col[(c*9 + i*3 + j), y*W + x] = in(c, y+i-1, x+j-1), zero outside, upsampled reads.
@@ -145,8 +184,20 @@ public final class Conv3x3Fused: @unchecked Sendable {
                 }
                 beta = 1
             }
-            splitRowsSGEMM(m: outChannels, n: plane, k: 9 * inChannels, a: weights.baseAddress!, lda: 9 * inChannels,
-                           b: col, ldb: plane, c: dst, ldc: plane, accumulate: beta != 0)
+            if let packedRows {
+                // Row tiles split over the threads; the columns are plain rows of `col`, 16 at a time.
+                let partial = col + colRounded, accumulate: Int32 = beta != 0 ? 1 : 0
+                Parallel.forEach(parts) { p in
+                    let t0 = tiles * p / parts, t1 = tiles * (p + 1) / parts
+                    let r0 = t0 * VectorGEMM.packedTileRows, r1 = min(outChannels, t1 * VectorGEMM.packedTileRows)
+                    guard r0 < r1 else { return }
+                    ck_gemm_packed_rows_avx2(Int32(r1 - r0), Int32(plane), Int32(k), packedRows, Int32(t0), Int32(tiles),
+                                             col, plane, 16, dst + r0 * plane, plane, accumulate, nil, partial + p * partialCount)
+                }
+            } else {
+                splitRowsSGEMM(m: outChannels, n: plane, k: k, a: weights!.baseAddress!, lda: k,
+                               b: col, ldb: plane, c: dst, ldc: plane, accumulate: beta != 0)
+            }
         }
     }
 }

@@ -160,11 +160,11 @@ private func planConv(_ w: CheckedWeights, _ weightName: String, bias biasName: 
     if let deferred = w.deferred(weightName) {
         return try Conv3x3Fused(count: deferred.count, readWeight: { deferred.read(elements: 0..<deferred.count, into: $0) },
                                 bias: bias?.buffer, outChannels: output, inChannels: input, side: side,
-                                keepAlive: PlanOwners(bias?.owner))
+                                keepAlive: PlanOwners(bias?.owner), releaseWeight: { deferred.releaseResidentPages() })
     }
     let weight = try w(weightName)
     return try Conv3x3Fused(weight: weight.buffer, bias: bias?.buffer, outChannels: output, inChannels: input, side: side,
-                            keepAlive: PlanOwners(weight.owner, bias?.owner))
+                            keepAlive: PlanOwners(weight.owner, bias?.owner), releaseWeight: w.releaseResidentPages(of: weight))
 }
 
 /// Keeps the storages of a conv's tensors alive.

@@ -139,11 +139,14 @@ struct CheckedWeights {
             }, releaseSource: { deferred.releaseResidentPages() })
         }
         let t = try self(name)
-        var release: (@Sendable () -> Void)? = nil
-        if let file = tensors as? WeightFile {
-            release = { @Sendable in file.releaseResidentPages(of: t) }
-        }
         return PackedLinearWeight(weight: t.baseAddress, outFeatures: n, inFeatures: k, owner: t.owner,
-                                  releaseSource: release)
+                                  releaseSource: releaseResidentPages(of: t))
+    }
+
+    /// Gives back `tensor`'s memory-mapped pages when it lies in a weight file's map (raw f32 used
+    /// in place), for a caller that keeps its own copy; nil for other providers.
+    func releaseResidentPages(of tensor: Float32Tensor) -> (@Sendable () -> Void)? {
+        guard let file = tensors as? WeightFile else { return nil }
+        return { @Sendable in file.releaseResidentPages(of: tensor) }
     }
 }

@@ -220,6 +220,58 @@ final class WinogradTests: XCTestCase {
         }
     }
 
+    /// Below the Winograd threshold the plan's product (on AVX2: the weight packed once as row
+    /// tiles) gives exactly the bits of `splitRowsSGEMM` over an im2col copy seeded with the
+    /// residual and bias, across row tiles, thread splits and k sub-blocks (9C = 630 > 256); the
+    /// weight is released once, after its first use, not when planned.
+    func testIm2colPlanMatchesSplitRowsProductBitForBit() throws {
+        final class Releases: @unchecked Sendable { var count = 0 }
+        let c = 70, k = 13, side = 16, batch = 2, plane = side * side, inSide = side / 2
+        var rng = Values(state: 4242)
+        let x = rng.array(batch * c * inSide * inSide)
+        let w = rng.array(k * c * 9, scale: 0.2), bias = rng.array(k), residual = rng.array(batch * k * plane)
+        // The reference: col[(c*9 + i*3 + j), y*side + x] of the upsampled input, zero outside.
+        var want = residual
+        for b in 0..<batch {
+            var col = [Float](repeating: 0, count: 9 * c * plane)
+            for ch in 0..<c { for t in 0..<9 { for y in 0..<side { for xo in 0..<side {
+                let yy = y + t / 3 - 1, xx = xo + t % 3 - 1
+                guard yy >= 0, yy < side, xx >= 0, xx < side else { continue }
+                col[(ch * 9 + t) * plane + y * side + xo] = x[((b * c + ch) * inSide + yy / 2) * inSide + xx / 2]
+            } } } }
+            for ko in 0..<k { for p in 0..<plane { want[(b * k + ko) * plane + p] += bias[ko] } }
+            w.withUnsafeBufferPointer { wb in col.withUnsafeBufferPointer { cb in want.withUnsafeMutableBufferPointer { ob in
+                splitRowsSGEMM(m: k, n: plane, k: 9 * c, a: wb.baseAddress!, lda: 9 * c, b: cb.baseAddress!, ldb: plane,
+                               c: ob.baseAddress! + b * k * plane, ldc: plane, accumulate: true)
+            } } }
+        }
+        for threads in [1, 2, 3] {
+            ComputeThreads.set(threads)
+            defer { ComputeThreads.set(0) }
+            let releases = Releases()
+            let conv = try w.withUnsafeBufferPointer { wb in
+                try bias.withUnsafeBufferPointer {
+                    try Conv3x3Fused(weight: wb, bias: $0, outChannels: k, inChannels: c, side: side, keepAlive: nil,
+                                     releaseWeight: { releases.count += 1 })
+                }
+            }
+            XCTAssertFalse(conv.usesWinograd)
+            XCTAssertEqual(releases.count, 0, "released when planned")
+            for call in 0..<2 {
+                var out = residual
+                try x.withUnsafeBufferPointer { xb in
+                    try out.withUnsafeMutableBufferPointer { ob in
+                        try conv.apply(input: xb, batch: batch, height: side, width: side, upsample2x: true,
+                                       residual: UnsafeBufferPointer(ob), output: ob, workspace: ScratchBuffer())
+                    }
+                }
+                let differing = zip(out, want).filter { $0.bitPattern != $1.bitPattern }.count
+                XCTAssertEqual(differing, 0, "values differing: \(threads) threads, call \(call)")
+            }
+            XCTAssertEqual(releases.count, VectorGEMM.usesPackedRows ? 1 : 0, "\(threads) threads")
+        }
+    }
+
     /// A plan whose weight is read on first use (16-bit file tensors) gives the bits of one
     /// given the weight in memory, on both paths, and reads it exactly once, not when made.
     func testDeferredWeightIsReadOnceOnFirstUseAndGivesTheSameBits() throws {
