@@ -116,7 +116,9 @@ def prepare_reference(args, variant: str, resolution: int, want_onnx: bool) -> d
             subprocess.run([sys.executable, str(REPO / "tools" / "convert_checkpoint.py"), str(ckpt), "--out", str(out),
                             "--dtype", dtype, "--compress", "none", "--quiet", "--force"], check=True)
         files[dtype] = out
-    return {"ckpt": ckpt, "tzw": files, "onnx": (enc_onnx, dec_onnx) if want_onnx else None}
+    from variants import TOKENIZERS
+    legacy = any(n == variant and c["resolution"] == resolution and c["kind"] == "legacy_vq" for n, c in TOKENIZERS)
+    return {"ckpt": ckpt, "tzw": files, "onnx": (enc_onnx, dec_onnx) if want_onnx else None, "pixel_decoder": legacy}
 
 
 def compare(args, variant: str, resolution: int, prepared: dict) -> dict:
@@ -139,12 +141,16 @@ def compare(args, variant: str, resolution: int, prepared: dict) -> dict:
             if status != "ready":
                 raise RuntimeError(f"{name} peer failed to start: {detail}")
         names = list(specs)
-        times = {stage: {n: [] for n in names} for stage in ("encode", "decode")}
+        # The reference's pixel decoder alone (torch only: ours is zoo bench's pixel_decoder stage).
+        stages = ("encode", "decode") + (("pixel_decoder",) if prepared.get("pixel_decoder") else ())
+        times = {stage: {n: [] for n in names} for stage in stages}
         rounds = args.warmup + args.iterations
         for r in range(rounds):
             order = names[r % len(names):] + names[:r % len(names)]
-            for stage in ("encode", "decode"):
+            for stage in stages:
                 for n in order:
+                    if stage == "pixel_decoder" and n != "torch":
+                        continue
                     time.sleep(args.pause)
                     conns[n].send((stage,))
                     status, value = conns[n].recv()
@@ -154,7 +160,7 @@ def compare(args, variant: str, resolution: int, prepared: dict) -> dict:
                         times[stage][n].append(value / args.batch)
             log(f"{variant}: round {r + 1}/{rounds}: " + ", ".join(
                 f"{s} " + " ".join(f"{n} {times[s][n][-1]:.0f}" for n in names if times[s][n])
-                for s in ("encode", "decode") if r >= args.warmup))
+                for s in stages if r >= args.warmup))
         result = {stage: {n: peers.median(v) for n, v in per.items()} for stage, per in times.items()}
         result["samples_ms_per_image"] = times
         return result
@@ -200,6 +206,11 @@ def print_table(results: list[dict], sgemm: dict | None) -> None:
             name = f"{r['variant']}@{r['resolution']}" if stage == "encode" else ""
             print(f"{name:<22} {stage:<7} {fmt(ours):>7} {fmt(torch_ms):>7} {fmt(ort_ms):>7} "
                   f"{ratio(ours, torch_ms):>7} {ratio(ours, ort_ms):>6}  {extra}")
+        torch_pixels = ((r.get("compare") or {}).get("pixel_decoder") or {}).get("torch")
+        ours_pixels = ((r.get("zoo") or {}).get("decode_stages_ms_per_image") or {}).get("pixel_decoder")
+        if torch_pixels and ours_pixels:
+            print(f"{'':<22} pixel decoder: ours {fmt(ours_pixels)} ms (zoo bench stage), torch {fmt(torch_pixels)} ms "
+                  f"(alone, alternated): {torch_pixels / ours_pixels:.2f}x faster")
         m = r.get("memory")
         if m:
             print(f"{'':<22} memory: open {m['open_ms']:.1f} ms, +{m['resident_added_by_open_bytes'] / 2**20:.1f} MiB resident "

@@ -1,6 +1,6 @@
 import CKernels
 import Foundation
-import Kernels
+@testable import Kernels
 import WeightFormat
 import XCTest
 
@@ -450,5 +450,39 @@ final class VectorGEMMTests: XCTestCase {
         XCTAssertEqual(Array(tensor.buffer), original)
         file.releaseResidentPages(of: tensor)
         XCTAssertEqual(Array(tensor.buffer), original)
+    }
+}
+
+/// A packed Linear over many rows (a batch of sequences, run as row groups on the AVX2 kernel)
+/// gives every row the bits it gets computed alone or with other rows, at any thread count.
+final class PackedLinearRowGroupTests: XCTestCase {
+    final class Owner: @unchecked Sendable { let values: [Float]; init(_ v: [Float]) { values = v } }
+
+    func testManyRowsMatchSubsetsBitForBit() {
+        let m = 2 * VectorGEMM.maxGroupTiles * VectorGEMM.packedTileRows + 41, n = 100, k = 300
+        var state: UInt64 = 12345
+        func next() -> Float { state = state &* 6364136223846793005 &+ 1442695040888963407; return Float(Int64(bitPattern: state >> 11) % 2001 - 1000) / 1000 }
+        let x = (0..<(m * k)).map { _ in next() }, bias = (0..<n).map { _ in next() }
+        let owner = Owner((0..<(n * k)).map { _ in next() })
+        let weight = owner.values.withUnsafeBufferPointer { PackedLinearWeight(weight: $0.baseAddress!, outFeatures: n, inFeatures: k, owner: owner) }
+        func linear(_ rows: Range<Int>) -> [Float] {
+            var y = [Float](repeating: .nan, count: rows.count * n)
+            x.withUnsafeBufferPointer { xb in
+                bias.withUnsafeBufferPointer { bb in
+                    Dense.linear(xb.baseAddress! + rows.lowerBound * k, rows: rows.count, weight: weight, bias: bb.baseAddress, into: &y)
+                }
+            }
+            return y
+        }
+        for threads in [1, 2, 3] {
+            ComputeThreads.set(threads)
+            defer { ComputeThreads.set(0) }
+            let whole = linear(0..<m)
+            for rows in [0..<289, 289..<m, 100..<101, (m - 7)..<m] {
+                let alone = linear(rows)
+                let differing = zip(alone, whole[(rows.lowerBound * n)..<(rows.upperBound * n)]).filter { $0.bitPattern != $1.bitPattern }.count
+                XCTAssertEqual(differing, 0, "rows \(rows), \(threads) threads")
+            }
+        }
     }
 }

@@ -4,7 +4,9 @@ thread pools, no shared allocator): "ours" (libtitok through the titok Python bi
 
 A peer process answers commands from the coordinator over a pipe: ("encode",) and ("decode",)
 run one timed call and reply with its milliseconds; ("quit",) ends it. Inputs are the same
-smooth synthetic batch as `zoo bench` makes.
+smooth synthetic batch as `zoo bench` makes. The torch peer also answers ("pixel_decoder",):
+the reference's convolutional pixel decoder alone (models that have one), on a [B, Z, g, g]
+input of the shape the decoder hands it, for comparing with `zoo bench`'s pixel_decoder stage.
 """
 
 from __future__ import annotations
@@ -61,6 +63,13 @@ class TorchPeer:
         self.pixels = torch.from_numpy(synthetic_batch(spec["batch"], spec["resolution"]))
         with torch.inference_mode():
             self.codes = self.encoder(self.pixels)
+        self.pixel_module = getattr(model, "pixel_decoder", None)
+        if self.pixel_module is not None:
+            # What the legacy decoder hands it: the softmax mix of the pixel codebook, [B, Z, g, g].
+            z = model.pixel_quantize.embedding.weight.shape[1]
+            g = spec["resolution"] // 16
+            gen = torch.Generator().manual_seed(spec["seed"])
+            self.pixel_input = torch.randn(spec["batch"], z, g, g, generator=gen)
 
     def encode(self):
         with self.torch.inference_mode():
@@ -69,6 +78,12 @@ class TorchPeer:
     def decode(self):
         with self.torch.inference_mode():
             self.decoder(self.codes)
+
+    def pixel_decoder(self):
+        if self.pixel_module is None:
+            raise RuntimeError("this model has no pixel decoder")
+        with self.torch.inference_mode():
+            self.pixel_module(self.pixel_input)
 
 
 class OrtPeer:
