@@ -17,9 +17,12 @@ static size_t packed_keys_count(int tk, int d) {
     return panels > strips ? panels : strips;
 }
 
+/* V as 16-column strips [tk][16] (the AVX2 head's E V step reads each strip contiguously). */
+static size_t packed_values_count(int tk, int d) { return (size_t)((d + 15) / 16) * 16 * (size_t)tk; }
+
 size_t ck_attention_scratch_count(int tq, int tk, int d) {
     return packed_keys_count(tk, d) + (size_t)tq * (size_t)tk + (size_t)tq + ck_packed_rows_count(tq, d) +
-           ck_packed_rows_partial_count(tq);
+           ck_packed_rows_partial_count(tq) + packed_values_count(tk, d);
 }
 
 #if defined(__x86_64__)
@@ -248,7 +251,7 @@ TARGET2 void ck_attention_head_avx2(const float *q, const float *k, const float 
     float *kp = scratch;
     float *s = kp + packed_keys_count(tk, d);
     float *inv = s + (size_t)tq * (size_t)tk;
-    float *qp = inv + tq, *partial = qp + ck_packed_rows_count(tq, d);
+    float *qp = inv + tq, *partial = qp + ck_packed_rows_count(tq, d), *vs = partial + ck_packed_rows_partial_count(tq);
     /* Scores on the packed-row path (Q as row tiles, K as 16-column strips): the sums of
        ck_gemm_rows_by_columns_avx2, without its reads of six Q rows 3 d floats apart. */
     int tiles = (tq + CK_PACKED_TILE_ROWS - 1) / CK_PACKED_TILE_ROWS;
@@ -256,13 +259,26 @@ TARGET2 void ck_attention_head_avx2(const float *q, const float *k, const float 
     ck_pack_row_tiles(0, tiles, tq, d, q, ld, qp);
     ck_gemm_packed_rows_avx2(tq, tk, d, qp, 0, tiles, kp, 16, (ptrdiff_t)16 * d, s, tk, 0, NULL, partial);
     for (int r = 0; r < tq; r++) inv[r] = 1.0f / exp_row8(s + (size_t)r * tk, tk, scale);
+    /* V copied as 16-column strips [tk][16]: its rows lie 3 d floats apart in qkv (12 KiB at
+       d = 64 and 16 heads: every row in one L1 set), a strip is one contiguous stream. */
+    for (int c0 = 0; c0 < d; c0 += 16) {
+        int cols = d - c0 < 16 ? d - c0 : 16;
+        float *strip = vs + (size_t)c0 * tk;
+        for (int kk = 0; kk < tk; kk++) {
+            const float *row = v + (size_t)kk * ld + c0;
+            int j = 0;
+            for (; j < cols; j++) strip[(size_t)kk * 16 + j] = row[j];
+            for (; j < 16; j++) strip[(size_t)kk * 16 + j] = 0.0f;
+        }
+    }
     /* Six rows at a time, 16-column strips across d (the E rows stay in L1 across the strips). */
     for (int r0 = 0; r0 < tq; r0 += 6) {
         int mr = tq - r0 < 6 ? tq - r0 : 6;
         for (int c0 = 0; c0 < d; c0 += 16) {
             int cols = d - c0 < 16 ? d - c0 : 16;
             int nv = (cols + 7) / 8, tail = cols - 8 * (nv - 1);
-            pv8_dispatch(mr, nv, tk, s + (size_t)r0 * tk, tk, v + c0, ld, tail, inv + r0, out + (size_t)r0 * ldo + c0, ldo);
+            pv8_dispatch(mr, nv, tk, s + (size_t)r0 * tk, tk, vs + (size_t)c0 * tk, 16, tail, inv + r0,
+                         out + (size_t)r0 * ldo + c0, ldo);
         }
     }
 }
