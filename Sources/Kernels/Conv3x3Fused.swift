@@ -93,14 +93,10 @@ public final class Conv3x3Fused: @unchecked Sendable {
     private func packedWeightRows() -> UnsafePointer<Float> {
         rowTiles.withLock { kept in
             if let kept { return UnsafePointer(kept) }
-            let k = 9 * inChannels, tiles = VectorGEMM.packedRowTiles(outChannels)
+            let k = 9 * inChannels
             let made = AlignedFloats.allocate(Int(ck_packed_rows_count(Int32(outChannels), Int32(k))))
             withWeight { w in
-                let parts = min(tiles, ComputeThreads.count)
-                Parallel.forEach(parts) { p in
-                    ck_pack_row_tiles(Int32(tiles * p / parts), Int32(tiles * (p + 1) / parts), Int32(outChannels), Int32(k),
-                                      w.baseAddress!, k, made)
-                }
+                VectorGEMM.packRowTiles(m: outChannels, k: k, a: w.baseAddress!, lda: k, into: made, threads: ComputeThreads.count)
             }
             kept = made
             releaseWeight?()

@@ -134,6 +134,16 @@ extension VectorGEMM {
     /// Row tiles holding `rows` rows.
     static func packedRowTiles(_ rows: Int) -> Int { (rows + packedTileRows - 1) / packedTileRows }
 
+    /// Packs rows 0..<m of `a` (row stride `lda`, `k` columns used) as row tiles into `dst`
+    /// (`ck_pack_row_tiles`' layout), the tiles split over up to `threads` compute threads.
+    static func packRowTiles(m: Int, k: Int, a: UnsafePointer<Float>, lda: Int, into dst: UnsafeMutablePointer<Float>,
+                             threads: Int) {
+        let tiles = packedRowTiles(m), packers = max(1, min(threads, tiles))
+        Parallel.forEach(packers) { p in
+            ck_pack_row_tiles(Int32(tiles * p / packers), Int32(tiles * (p + 1) / packers), Int32(m), Int32(k), a, lda, dst)
+        }
+    }
+
     /// Scratch for rows packed per call and the threads' accumulators (`packedRowsLinear`).
     private static let rowScratch = ScratchPool<ScratchBuffer>(limit: 4) { ScratchBuffer() }
 
@@ -157,11 +167,7 @@ extension VectorGEMM {
         let tiles = packedRowTiles(m)
         rowScratch.with { buffer in
             let packed = buffer.pointer(count: packedCount + parts * partialCount)
-            let packers = min(parts, tiles)
-            Parallel.forEach(packers) { p in
-                let first = tiles * p / packers, end = tiles * (p + 1) / packers
-                ck_pack_row_tiles(Int32(first), Int32(end), Int32(m), Int32(k), x, ldx, packed)
-            }
+            packRowTiles(m: m, k: k, a: x, lda: ldx, into: packed, threads: parts)
             let groups = (tiles + maxGroupTiles - 1) / maxGroupTiles, groupTiles = (tiles + groups - 1) / groups
             Parallel.forEach(parts) { part in
                 // Column ranges start on 16-column boundaries: whole strips.
