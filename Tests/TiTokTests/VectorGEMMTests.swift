@@ -455,6 +455,7 @@ final class VectorGEMMTests: XCTestCase {
 
 /// A packed Linear over many rows (a batch of sequences, run as row groups on the AVX2 kernel)
 /// gives every row the bits it gets computed alone or with other rows, at any thread count.
+/// OpenBLAS sums a row differently with the row count of the product: there, to rounding.
 final class PackedLinearRowGroupTests: XCTestCase {
     final class Owner: @unchecked Sendable { let values: [Float]; init(_ v: [Float]) { values = v } }
 
@@ -479,9 +480,16 @@ final class PackedLinearRowGroupTests: XCTestCase {
             defer { ComputeThreads.set(0) }
             let whole = linear(0..<m)
             for rows in [0..<289, 289..<m, 100..<101, (m - 7)..<m] {
-                let alone = linear(rows)
-                let differing = zip(alone, whole[(rows.lowerBound * n)..<(rows.upperBound * n)]).filter { $0.bitPattern != $1.bitPattern }.count
-                XCTAssertEqual(differing, 0, "rows \(rows), \(threads) threads")
+                let alone = linear(rows), together = whole[(rows.lowerBound * n)..<(rows.upperBound * n)]
+                if VectorGEMM.isEnabled {
+                    let differing = zip(alone, together).filter { $0.bitPattern != $1.bitPattern }.count
+                    XCTAssertEqual(differing, 0, "rows \(rows), \(threads) threads")
+                } else {
+                    // Sums of 300 products of values up to 1: rounding scales with the result's magnitude.
+                    let worst = zip(alone, together).map { abs($0 - $1) }.max() ?? .nan
+                    let scale = max(1, together.map { abs($0) }.max() ?? 1)
+                    XCTAssertLessThanOrEqual(worst, 1e-5 * scale, "rows \(rows), \(threads) threads")
+                }
             }
         }
     }
