@@ -7,19 +7,22 @@ public enum Attention {
 
     /// `qkv`: [batch * T, 3W] with Q, K, V stacked along the features (heads = contiguous slices
     /// of W/heads); writes softmax(Q K^T / sqrt(d)) V into `out` [batch * T, W].
-    /// `queryRows`: when given, only the last `queryRows` positions of each sequence are computed
-    /// (their outputs go to `out` as [batch * queryRows, W]); keys and values span all T positions.
+    /// `queries`: when given (a range within 0..<T), only those positions of each sequence are
+    /// computed (their outputs go to `out` as [batch * queries.count, W]); keys and values span
+    /// all T positions.
     public static func selfAttention(qkv: UnsafePointer<Float>, batch: Int, tokens t: Int, width w: Int, heads: Int,
-                                     into out: UnsafeMutablePointer<Float>, queryRows: Int? = nil) {
+                                     into out: UnsafeMutablePointer<Float>, queries: Range<Int>? = nil) {
         let d = w / heads
-        let q = queryRows ?? t
+        let queries = queries ?? 0..<t
+        precondition(queries.lowerBound >= 0 && queries.upperBound <= t, "attention queries \(queries) outside 0..<\(t)")
+        let q = queries.count, first = queries.lowerBound
         let scale = 1 / Float(d).squareRoot()
         let ld = 3 * w
         // One (sequence, head) per worker, each running its small products on its own thread.
         Parallel.forEach(batch * heads) { item in
             let b = item / heads, h = item % heads
             let base = qkv + b * t * ld
-            let qp = base + (t - q) * ld + h * d, kp = base + w + h * d, vp = base + 2 * w + h * d
+            let qp = base + first * ld + h * d, kp = base + w + h * d, vp = base + 2 * w + h * d
             scratch.with { buffer in
                 let o = out + b * q * w + h * d
                 if let head = VectorGEMM.kernel?.attentionHead {

@@ -48,13 +48,13 @@ struct TiTokDecoder: @unchecked Sendable {
             LayerNorm.apply(dst, rows: n, width: w, weight: lnPreW.baseAddress, bias: lnPreB.baseAddress,
                             eps: TransformerStack.layerNormEps, into: dst)
         }
-        stack.forward(seq, batch: batch, tokens: t, constant: maskPart)
+        // Only the patch positions are read after the stack: its last block runs for them alone,
+        // leaving them compacted as [batch * gg, W].
+        stack.forward(seq, batch: batch, tokens: t, keep: 1..<(1 + gg), constant: maskPart)
         var out = [Float](repeating: 0, count: batch * gg * w)
         out.withUnsafeMutableBufferPointer { o in
-            for b in 0..<batch {
-                LayerNorm.apply(seq + (b * t + 1) * w, rows: gg, width: w, weight: lnPostW.baseAddress,
-                                bias: lnPostB.baseAddress, eps: TransformerStack.layerNormEps, into: o.baseAddress! + b * gg * w)
-            }
+            LayerNorm.apply(seq, rows: batch * gg, width: w, weight: lnPostW.baseAddress, bias: lnPostB.baseAddress,
+                            eps: TransformerStack.layerNormEps, into: o.baseAddress!)
         }
         return out
     }

@@ -57,7 +57,7 @@ struct TiTokEncoder: @unchecked Sendable {
                             eps: TransformerStack.layerNormEps, into: s)
             latentRows.values.withUnsafeBufferPointer { (s + (1 + gg) * w).update(from: $0.baseAddress!, count: n * w) }
         }
-        stack.forward(seq, batch: batch, tokens: t, keepLast: n, constant: latentRows)
+        stack.forward(seq, batch: batch, tokens: t, keep: (t - n)..<t, constant: latentRows)
         LayerNorm.apply(seq, rows: batch * n, width: w, weight: lnPostW.baseAddress, bias: lnPostB.baseAddress,
                         eps: TransformerStack.layerNormEps, into: seq)
         // Projection to C' channels: out[c, n].

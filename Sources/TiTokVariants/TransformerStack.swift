@@ -31,19 +31,20 @@ struct TransformerStack: @unchecked Sendable {
     }
 
     /// Runs every block over `x` [batch * tokens, W] in place.
-    /// `keepLast`: only the last `keepLast` positions of each sequence are needed after the stack;
-    /// the final block then computes queries, projections and MLP for those rows only, and the
-    /// result is written compacted into `x` as [batch * keepLast, W].
+    /// `keep`: only these positions of each sequence (a range within 0..<tokens) are needed after
+    /// the stack; the final block then computes queries, projections and MLP for those rows only,
+    /// and the result is written compacted into `x` as [batch * keep.count, W].
     /// `constant`: rows of every sequence that enter the stack the same for every input; layer 0
     /// takes their Q/K/V from it (computed once) instead of recomputing them.
-    func forward(_ x: UnsafeMutablePointer<Float>, batch: Int, tokens t: Int, keepLast: Int? = nil,
+    func forward(_ x: UnsafeMutablePointer<Float>, batch: Int, tokens t: Int, keep: Range<Int>? = nil,
                  constant: InputIndependentRows? = nil) {
         let w = width, rows = batch * t
+        if let keep { precondition(keep.lowerBound >= 0 && keep.upperBound <= t, "kept rows \(keep) outside 0..<\(t)") }
         let h = AlignedFloats.allocate(rows * w), qkv = AlignedFloats.allocate(rows * 3 * w)
         let attn = AlignedFloats.allocate(rows * w), mlp = AlignedFloats.allocate(rows * 4 * w)
         defer { [h, qkv, attn, mlp].forEach(AlignedFloats.free) }
         for (index, L) in layers.enumerated() {
-            let trimmed = index == layers.count - 1 ? keepLast : nil
+            let trimmed = index == layers.count - 1 ? keep : nil
             if index == 0, let constant, constant.range.upperBound <= t {
                 firstLayerQueryKeyValue(L, x, batch: batch, tokens: t, constant: constant, normed: h, into: qkv, spare: mlp)
             } else {
@@ -51,12 +52,9 @@ struct TransformerStack: @unchecked Sendable {
                                 eps: Self.layerNormEps, into: h)
                 Dense.linear(h, rows: rows, weight: L.inW, bias: L.inB.baseAddress, into: qkv)
             }
-            Attention.selfAttention(qkv: qkv, batch: batch, tokens: t, width: w, heads: heads, into: attn, queryRows: trimmed)
-            let q = trimmed ?? t
-            if let n = trimmed {
-                // Compact the surviving residual rows: x[b, n rows] <- x[b, last n rows].
-                for b in 0..<batch { memmove(x + b * n * w, x + (b * t + t - n) * w, n * w * 4) }
-            }
+            Attention.selfAttention(qkv: qkv, batch: batch, tokens: t, width: w, heads: heads, into: attn, queries: trimmed)
+            let q = trimmed?.count ?? t
+            if let trimmed { compact(x, batch: batch, tokens: t, keep: trimmed) }
             let live = batch * q
             Dense.linear(attn, rows: live, weight: L.outW, bias: L.outB.baseAddress, into: x, accumulate: true)
             LayerNorm.apply(x, rows: live, width: w, weight: L.ln2w.baseAddress, bias: L.ln2b.baseAddress,
@@ -65,9 +63,13 @@ struct TransformerStack: @unchecked Sendable {
             Activations.gelu(mlp, count: live * 4 * w)
             Dense.linear(mlp, rows: live, weight: L.projW, bias: L.projB.baseAddress, into: x, accumulate: true)
         }
-        if layers.isEmpty, let n = keepLast {
-            for b in 0..<batch { memmove(x + b * n * w, x + (b * t + t - n) * w, n * w * 4) }
-        }
+        if layers.isEmpty, let keep { compact(x, batch: batch, tokens: t, keep: keep) }
+    }
+
+    /// The kept residual rows moved to the front, sequence by sequence: x[b, 0..<n] <- x[b, keep].
+    private func compact(_ x: UnsafeMutablePointer<Float>, batch: Int, tokens t: Int, keep: Range<Int>) {
+        let w = width, n = keep.count
+        for b in 0..<batch { memmove(x + b * n * w, x + (b * t + keep.lowerBound) * w, n * w * 4) }
     }
 }
 

@@ -44,4 +44,38 @@ final class InputIndependentRowsTests: XCTestCase {
             XCTAssertEqual(constant.queryKeyValue(of: stack), first)
         }
     }
+
+    /// A stack asked to keep some rows of each sequence (the last ones, as the encoder keeps its
+    /// latent tokens; inner ones, as the decoder keeps its patch rows) gives those rows of the
+    /// full stack, compacted: bit for bit on our kernels (each element summed in the same order
+    /// whatever the row count), to rounding on OpenBLAS.
+    func testStackKeepingRowsMatchesFullStackRows() throws {
+        let f = try TiTokFixture("tiny_legacy_vq_r64_t32")
+        let w = try CheckedWeights(f.weights, config: f.config)
+        let stack = try TransformerStack(w, prefix: "decoder", size: f.config.decoder)
+        let width = stack.width, t = 23
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func value() -> Float {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Int64(bitPattern: state >> 11) % 2001 - 1000) / 500
+        }
+        for keep in [15..<23, 1..<17, 0..<1, 0..<23] {
+            for batch in [1, 2] {
+                let x = (0..<(batch * t * width)).map { _ in value() }
+                var full = x, kept = x
+                full.withUnsafeMutableBufferPointer { stack.forward($0.baseAddress!, batch: batch, tokens: t) }
+                kept.withUnsafeMutableBufferPointer { stack.forward($0.baseAddress!, batch: batch, tokens: t, keep: keep) }
+                var want: [Float] = []
+                for b in 0..<batch { want += full[(b * t + keep.lowerBound) * width..<(b * t + keep.upperBound) * width] }
+                let got = Array(kept[0..<(batch * keep.count * width)])
+                if VectorGEMM.isEnabled {
+                    let differing = zip(got, want).filter { $0.bitPattern != $1.bitPattern }.count
+                    XCTAssertEqual(differing, 0, "keep \(keep), batch \(batch): \(differing) of \(got.count) values differ")
+                } else {
+                    let worst = zip(got, want).map { abs($0 - $1) }.max() ?? 0
+                    XCTAssertLessThanOrEqual(worst, 1e-5, "keep \(keep), batch \(batch)")
+                }
+            }
+        }
+    }
 }

@@ -69,7 +69,7 @@ final class KernelsTests: XCTestCase {
         return out
     }
 
-    func testSelfAttentionMatchesNaiveBatchedAndLastRows() {
+    func testSelfAttentionMatchesNaiveBatchedAndQueryRanges() {
         let batch = 2, t = 9, w = 12, heads = 3
         var rng = Values(state: 5)
         let qkv = rng.array(batch * t * 3 * w, scale: 2)
@@ -79,16 +79,21 @@ final class KernelsTests: XCTestCase {
             Attention.selfAttention(qkv: qkv, batch: batch, tokens: t, width: w, heads: heads, into: $0.baseAddress!)
         }
         for i in ref.indices { XCTAssertEqual(Double(out[i]), ref[i], accuracy: 1e-5) }
-        // Only the last q positions: same values as the full computation's last rows.
-        let q = 4
-        var last = [Float](repeating: .nan, count: batch * q * w)
-        last.withUnsafeMutableBufferPointer {
-            Attention.selfAttention(qkv: qkv, batch: batch, tokens: t, width: w, heads: heads, into: $0.baseAddress!, queryRows: q)
-        }
-        for b in 0..<batch {
-            for i in 0..<q {
-                for c in 0..<w {
-                    XCTAssertEqual(Double(last[(b * q + i) * w + c]), ref[(b * t + t - q + i) * w + c], accuracy: 1e-5)
+        // Only some positions (the last ones, as the encoder keeps; inner ones, as the decoder
+        // keeps): the same values as the full computation's rows there.
+        for queries in [(t - 4)..<t, 1..<(t - 2), 0..<1] {
+            let q = queries.count
+            var part = [Float](repeating: .nan, count: batch * q * w)
+            part.withUnsafeMutableBufferPointer {
+                Attention.selfAttention(qkv: qkv, batch: batch, tokens: t, width: w, heads: heads, into: $0.baseAddress!,
+                                        queries: queries)
+            }
+            for b in 0..<batch {
+                for i in 0..<q {
+                    for c in 0..<w {
+                        XCTAssertEqual(Double(part[(b * q + i) * w + c]), ref[(b * t + queries.lowerBound + i) * w + c],
+                                       accuracy: 1e-5, "queries \(queries)")
+                    }
                 }
             }
         }
@@ -109,7 +114,8 @@ final class KernelsTests: XCTestCase {
             let q = 5
             var last = [Float](repeating: .nan, count: q * w)
             last.withUnsafeMutableBufferPointer {
-                Attention.selfAttention(qkv: qkv, batch: 1, tokens: t, width: w, heads: heads, into: $0.baseAddress!, queryRows: q)
+                Attention.selfAttention(qkv: qkv, batch: 1, tokens: t, width: w, heads: heads, into: $0.baseAddress!,
+                                        queries: (t - q)..<t)
             }
             let tail = Array(out[((t - q) * w)...])
             if VectorGEMM.isEnabled {
