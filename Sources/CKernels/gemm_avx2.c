@@ -55,6 +55,54 @@ void ck_pack_row_tiles(int tile0, int tile1, int m, int k, const float *a, ptrdi
     }
 }
 
+/* Packs row tiles [tile0, tile1) of rows made one at a time by `make` (row i of the operand into
+   `row`, k floats): each row made once, then spread over its tile's sub-blocks. */
+typedef void (*row_maker)(int i, float *row, const void *context);
+
+static void pack_made_row_tiles(int tile0, int tile1, int m, int k, float *row, float *dst, row_maker make,
+                                const void *context) {
+    int tiles = (m + TILE_ROWS - 1) / TILE_ROWS;
+    for (int t = tile0; t < tile1; t++) {
+        int mr = m - t * TILE_ROWS < TILE_ROWS ? m - t * TILE_ROWS : TILE_ROWS;
+        for (int r = 0; r < TILE_ROWS; r++) {
+            if (r < mr) make(t * TILE_ROWS + r, row, context);
+            for (int sub = 0; sub < k; sub += SUBK) {
+                int kc = k - sub < SUBK ? k - sub : SUBK;
+                float *out = dst + packed_offset(t, sub, tiles, k);
+                if (r < mr) {
+                    const float *in = row + sub;
+                    for (int kk = 0; kk < kc; kk++) out[(size_t)kk * TILE_ROWS + r] = in[kk];
+                } else {
+                    for (int kk = 0; kk < kc; kk++) out[(size_t)kk * TILE_ROWS + r] = 0.0f;
+                }
+            }
+        }
+    }
+}
+
+struct source_rows { const float *a; ptrdiff_t lda; int k; const float *weight, *bias; float eps; };
+
+static void gelu_row(int i, float *row, const void *context) {
+    const struct source_rows *s = context;
+    ck_gelu_into(s->a + (size_t)i * s->lda, row, s->k);
+}
+
+static void layer_norm_row(int i, float *row, const void *context) {
+    const struct source_rows *s = context;
+    ck_layer_norm_rows(s->a + (size_t)i * s->lda, s->lda, row, s->k, 1, s->k, s->weight, s->bias, s->eps);
+}
+
+void ck_pack_row_tiles_gelu(int tile0, int tile1, int m, int k, const float *a, ptrdiff_t lda, float *row, float *dst) {
+    struct source_rows s = {a, lda, k, NULL, NULL, 0};
+    pack_made_row_tiles(tile0, tile1, m, k, row, dst, gelu_row, &s);
+}
+
+void ck_pack_row_tiles_layer_norm(int tile0, int tile1, int m, int k, const float *a, ptrdiff_t lda,
+                                  const float *weight, const float *bias, float eps, float *row, float *dst) {
+    struct source_rows s = {a, lda, k, weight, bias, eps};
+    pack_made_row_tiles(tile0, tile1, m, k, row, dst, layer_norm_row, &s);
+}
+
 size_t ck_packed_strips_count(int n, int k) {
     return (size_t)((n + 15) / 16) * 16 * (size_t)(k > 0 ? k : 1);
 }

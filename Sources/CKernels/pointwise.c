@@ -65,11 +65,14 @@ static inline float erf_rational(float x) {
     return p / q;
 }
 
+static inline float gelu_value(float v) { return 0.5f * v * (1.0f + erf_rational(v * 0.7071067811865476f)); }
+
 CLONES void ck_gelu(float *x, ptrdiff_t count) {
-    for (ptrdiff_t i = 0; i < count; i++) {
-        float v = x[i];
-        x[i] = 0.5f * v * (1.0f + erf_rational(v * 0.7071067811865476f));
-    }
+    for (ptrdiff_t i = 0; i < count; i++) x[i] = gelu_value(x[i]);
+}
+
+CLONES void ck_gelu_into(const float *restrict src, float *restrict dst, ptrdiff_t count) {
+    for (ptrdiff_t i = 0; i < count; i++) dst[i] = gelu_value(src[i]);
 }
 
 CLONES void ck_softmax_rows(float *p, int rows, int width, ptrdiff_t ld, float scale) {

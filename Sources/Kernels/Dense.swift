@@ -31,6 +31,26 @@ public enum Dense {
                     x, Int32(ldx ?? k), w, Int32(k), beta, y, Int32(ldy))
     }
 
+    /// `linear` of `transform`(x) (GELU or LayerNorm of each row): on the packed-row kernel the
+    /// rows are transformed as they are packed and `x` is left as it is; otherwise they are
+    /// written to `staging` ([m, k], row stride k; may be `x` itself when ldx is k) and multiplied
+    /// from there. `y` must not overlap `x` or `staging`.
+    public static func linear(_ x: UnsafePointer<Float>, rows m: Int, transform: RowTransform,
+                              staging: UnsafeMutablePointer<Float>, weight: PackedLinearWeight, bias: UnsafePointer<Float>?,
+                              into y: UnsafeMutablePointer<Float>, accumulate: Bool = false, ldx: Int? = nil, ldy: Int? = nil) {
+        let n = weight.outFeatures, k = weight.inFeatures
+        guard m > 0, n > 0, k > 0 else { return }
+        let ldx = ldx ?? k
+        if VectorGEMM.isEnabled, VectorGEMM.usesPackedRows {
+            let parts = packedLinearParts(rows: m, outFeatures: n, inFeatures: k, threads: ComputeThreads.count)
+            VectorGEMM.packedRowsLinear(x, rows: m, ldx: ldx, transform: transform, strips: weight.panels(), outFeatures: n,
+                                        inFeatures: k, parts: parts, bias: bias, into: y, ldy: ldy ?? n, accumulate: accumulate)
+            return
+        }
+        transform.apply(x, rows: m, columns: k, ldx: ldx, into: staging, ldy: k)
+        linear(staging, rows: m, weight: weight, bias: bias, into: y, accumulate: accumulate, ldy: ldy)
+    }
+
     /// `linear` with a packed weight: our kernel on the pre-packed panels where enabled
     /// (`VectorGEMM`), otherwise OpenBLAS on the original weight.
     public static func linear(_ x: UnsafePointer<Float>, rows m: Int, weight: PackedLinearWeight, bias: UnsafePointer<Float>?,

@@ -136,11 +136,22 @@ extension VectorGEMM {
 
     /// Packs rows 0..<m of `a` (row stride `lda`, `k` columns used) as row tiles into `dst`
     /// (`ck_pack_row_tiles`' layout), the tiles split over up to `threads` compute threads.
+    /// A `transform` other than `.none` is applied to each row as it is packed (`a` is left as it
+    /// is), with `rowScratch` holding k floats for each of the `threads`.
     static func packRowTiles(m: Int, k: Int, a: UnsafePointer<Float>, lda: Int, into dst: UnsafeMutablePointer<Float>,
-                             threads: Int) {
+                             threads: Int, transform: RowTransform = .none, rowScratch: UnsafeMutablePointer<Float>? = nil) {
         let tiles = packedRowTiles(m), packers = max(1, min(threads, tiles))
         Parallel.forEach(packers) { p in
-            ck_pack_row_tiles(Int32(tiles * p / packers), Int32(tiles * (p + 1) / packers), Int32(m), Int32(k), a, lda, dst)
+            let t0 = Int32(tiles * p / packers), t1 = Int32(tiles * (p + 1) / packers)
+            switch transform {
+            case .none:
+                ck_pack_row_tiles(t0, t1, Int32(m), Int32(k), a, lda, dst)
+            case .gelu:
+                ck_pack_row_tiles_gelu(t0, t1, Int32(m), Int32(k), a, lda, rowScratch.unsafelyUnwrapped + p * k, dst)
+            case .layerNorm(let weight, let bias, let eps):
+                ck_pack_row_tiles_layer_norm(t0, t1, Int32(m), Int32(k), a, lda, weight, bias, eps,
+                                             rowScratch.unsafelyUnwrapped + p * k, dst)
+            }
         }
     }
 
@@ -155,19 +166,22 @@ extension VectorGEMM {
     static let maxGroupTiles = 66
 
     /// The packed Linear on the AVX2 kernel (weight `strips` from `PackedLinearWeight.panels()`):
-    /// the rows of `x` packed once (tiles split over the threads), then each of `parts` threads
+    /// the rows of `x` packed once (tiles split over the threads, `transform` applied to each row
+    /// as it is packed), then each of `parts` threads
     /// runs its 16-aligned column range from them, row group by row group
     /// (`ck_gemm_packed_rows_avx2`: the bits of `ck_gemm_rows_by_columns_avx2`, blocked for a
     /// 32 KiB L1). The caller has checked every size.
-    static func packedRowsLinear(_ x: UnsafePointer<Float>, rows m: Int, ldx: Int, strips: UnsafePointer<Float>,
-                                 outFeatures n: Int, inFeatures k: Int, parts: Int, bias: UnsafePointer<Float>?,
-                                 into y: UnsafeMutablePointer<Float>, ldy: Int, accumulate: Bool) {
+    static func packedRowsLinear(_ x: UnsafePointer<Float>, rows m: Int, ldx: Int, transform: RowTransform = .none,
+                                 strips: UnsafePointer<Float>, outFeatures n: Int, inFeatures k: Int, parts: Int,
+                                 bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>, ldy: Int, accumulate: Bool) {
         let packedCount = Int(ck_packed_rows_count(Int32(m), Int32(k)))
         let partialCount = Int(ck_packed_rows_partial_count(Int32(m)))
         let tiles = packedRowTiles(m)
         rowScratch.with { buffer in
-            let packed = buffer.pointer(count: packedCount + parts * partialCount)
-            packRowTiles(m: m, k: k, a: x, lda: ldx, into: packed, threads: parts)
+            // Packed rows, then each thread's accumulators, then each thread's transformed row.
+            let packed = buffer.pointer(count: packedCount + parts * (partialCount + k))
+            packRowTiles(m: m, k: k, a: x, lda: ldx, into: packed, threads: parts, transform: transform,
+                         rowScratch: packed + packedCount + parts * partialCount)
             let groups = (tiles + maxGroupTiles - 1) / maxGroupTiles, groupTiles = (tiles + groups - 1) / groups
             Parallel.forEach(parts) { part in
                 // Column ranges start on 16-column boundaries: whole strips.

@@ -48,20 +48,20 @@ struct TransformerStack: @unchecked Sendable {
             if index == 0, let constant, constant.range.upperBound <= t {
                 firstLayerQueryKeyValue(L, x, batch: batch, tokens: t, constant: constant, normed: h, into: qkv, spare: mlp)
             } else {
-                LayerNorm.apply(x, rows: rows, width: w, weight: L.ln1w.baseAddress, bias: L.ln1b.baseAddress,
-                                eps: Self.layerNormEps, into: h)
-                Dense.linear(h, rows: rows, weight: L.inW, bias: L.inB.baseAddress, into: qkv)
+                Dense.linear(x, rows: rows, transform: .layerNorm(weight: L.ln1w.baseAddress, bias: L.ln1b.baseAddress,
+                                                                  eps: Self.layerNormEps),
+                             staging: h, weight: L.inW, bias: L.inB.baseAddress, into: qkv)
             }
             Attention.selfAttention(qkv: qkv, batch: batch, tokens: t, width: w, heads: heads, into: attn, queries: trimmed)
             let q = trimmed?.count ?? t
             if let trimmed { compact(x, batch: batch, tokens: t, keep: trimmed) }
             let live = batch * q
             Dense.linear(attn, rows: live, weight: L.outW, bias: L.outB.baseAddress, into: x, accumulate: true)
-            LayerNorm.apply(x, rows: live, width: w, weight: L.ln2w.baseAddress, bias: L.ln2b.baseAddress,
-                            eps: Self.layerNormEps, into: h)
-            Dense.linear(h, rows: live, weight: L.fcW, bias: L.fcB.baseAddress, into: mlp)
-            Activations.gelu(mlp, count: live * 4 * w)
-            Dense.linear(mlp, rows: live, weight: L.projW, bias: L.projB.baseAddress, into: x, accumulate: true)
+            Dense.linear(x, rows: live, transform: .layerNorm(weight: L.ln2w.baseAddress, bias: L.ln2b.baseAddress,
+                                                              eps: Self.layerNormEps),
+                         staging: h, weight: L.fcW, bias: L.fcB.baseAddress, into: mlp)
+            Dense.linear(mlp, rows: live, transform: .gelu, staging: mlp, weight: L.projW, bias: L.projB.baseAddress,
+                         into: x, accumulate: true)
         }
         if layers.isEmpty, let keep { compact(x, batch: batch, tokens: t, keep: keep) }
     }

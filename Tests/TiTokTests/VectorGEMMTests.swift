@@ -494,3 +494,56 @@ final class PackedLinearRowGroupTests: XCTestCase {
         }
     }
 }
+
+/// A Linear of transformed rows (GELU, LayerNorm) gives the bits of transforming the rows first
+/// and multiplying them, on every engine: on the packed-row kernel the rows are transformed as
+/// they are packed, elsewhere through the staging buffer. Row counts off the 6-row tiles, k past
+/// one 256-deep sub-block, a strided input, 1-3 threads; the input is left as it was.
+final class TransformedRowsLinearTests: XCTestCase {
+    final class Owner: @unchecked Sendable { let values: [Float]; init(_ v: [Float]) { values = v } }
+
+    func testTransformedRowsMatchTransformThenLinear() {
+        let n = 200, k = 300, ldx = 310
+        var state: UInt64 = 777
+        func next() -> Float { state = state &* 6364136223846793005 &+ 1442695040888963407; return Float(Int64(bitPattern: state >> 11) % 2001 - 1000) / 400 }
+        let owner = Owner((0..<(n * k)).map { _ in next() / 4 })
+        let weight = owner.values.withUnsafeBufferPointer { PackedLinearWeight(weight: $0.baseAddress!, outFeatures: n, inFeatures: k, owner: owner) }
+        let bias = (0..<n).map { _ in next() }, gamma = (0..<k).map { _ in 1 + next() / 4 }, beta = (0..<k).map { _ in next() }
+        for m in [1, 7, 61] {
+            let x = (0..<(m * ldx)).map { _ in next() }, start = (0..<(m * n)).map { _ in next() }
+            gamma.withUnsafeBufferPointer { g in
+                beta.withUnsafeBufferPointer { b in
+                    for transform in [RowTransform.gelu, .layerNorm(weight: g.baseAddress!, bias: b.baseAddress!, eps: 1e-5), .none] {
+                        for threads in [1, 2, 3] {
+                            ComputeThreads.set(threads)
+                            defer { ComputeThreads.set(0) }
+                            // Expected: the rows transformed by the plain kernels, then the plain Linear.
+                            var rows = [Float](repeating: 0, count: m * k)
+                            for r in 0..<m { for c in 0..<k { rows[r * k + c] = x[r * ldx + c] } }
+                            rows.withUnsafeMutableBufferPointer { p in
+                                switch transform {
+                                case .none: break
+                                case .gelu: Activations.gelu(p.baseAddress!, count: m * k)
+                                case .layerNorm(let w, let bb, let eps):
+                                    LayerNorm.apply(p.baseAddress!, rows: m, width: k, weight: w, bias: bb, eps: eps, into: p.baseAddress!)
+                                }
+                            }
+                            var want = start, got = start, input = x
+                            var staging = [Float](repeating: .nan, count: m * k)
+                            bias.withUnsafeBufferPointer { bb in
+                                Dense.linear(rows, rows: m, weight: weight, bias: bb.baseAddress, into: &want, accumulate: true)
+                                input.withUnsafeMutableBufferPointer { xp in
+                                    Dense.linear(xp.baseAddress!, rows: m, transform: transform, staging: &staging, weight: weight,
+                                                 bias: bb.baseAddress, into: &got, accumulate: true, ldx: ldx)
+                                }
+                            }
+                            let differing = zip(got, want).filter { $0.bitPattern != $1.bitPattern }.count
+                            XCTAssertEqual(differing, 0, "\(transform), m \(m), \(threads) threads: \(differing) of \(got.count) differ")
+                            XCTAssertEqual(input, x, "\(transform), m \(m): the input is left as it was")
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -68,6 +68,15 @@ size_t ck_packed_rows_partial_count(int m);
    independent, so threads may pack disjoint tile ranges of one destination. */
 void ck_pack_row_tiles(int tile0, int tile1, int m, int k, const float *a, ptrdiff_t lda, float *dst);
 
+/* ck_pack_row_tiles of GELU(a) (ck_gelu's arithmetic: the same packed bits as ck_gelu on the rows,
+   then ck_pack_row_tiles), `a` left as it is; `row` is scratch for k floats (one per caller). */
+void ck_pack_row_tiles_gelu(int tile0, int tile1, int m, int k, const float *a, ptrdiff_t lda, float *row, float *dst);
+
+/* ck_pack_row_tiles of LayerNorm(a) (ck_layer_norm_rows' arithmetic over the k columns, with
+   weight, bias and eps), `a` left as it is; `row` is scratch for k floats (one per caller). */
+void ck_pack_row_tiles_layer_norm(int tile0, int tile1, int m, int k, const float *a, ptrdiff_t lda,
+                                  const float *weight, const float *bias, float eps, float *row, float *dst);
+
 /* Floats ck_pack_strips writes for n x k (whole strips of 16). */
 size_t ck_packed_strips_count(int n, int k);
 
@@ -112,6 +121,9 @@ void ck_scale_shift_silu(const float *src, float *dst, ptrdiff_t count, float sc
 
 /* x[i] = x[i] (1 + erf(x[i] / sqrt 2)) / 2 in place (erf: rational approximation on [-4, 4]). */
 void ck_gelu(float *x, ptrdiff_t count);
+
+/* dst[i] = GELU(src[i]) with ck_gelu's arithmetic (the same bits); src and dst do not overlap. */
+void ck_gelu_into(const float *src, float *dst, ptrdiff_t count);
 
 /* x[i] = tanh(x[i]) in place: an odd polynomial below 0.625 in magnitude, 1 - 2 / (exp(2|x|) + 1)
    above (exp as in ck_scale_shift_silu, |x| clamped at 9 where tanh is 1 in float). */
