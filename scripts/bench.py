@@ -7,7 +7,8 @@ stored here) the reference model is built with seeded random weights, saved as s
 converted with tools/convert_checkpoint.py, exported to ONNX (when onnxruntime and onnx are
 installed), and the three implementations run the identical weights in the same run: one
 process each, calls alternated one by one (the order rotated every round, a pause between
-calls so no peer's idle threads spin on the next one's cores). Prints medians and ratios.
+calls so no peer's idle threads spin on the next one's cores). Prints medians and their ratios,
+and the ratios of each round's back-to-back calls (median and range), which drift moves less.
 An OpenBLAS sgemm peak and FMA-throughput measurement opens the run (scripts/bench/sgemm_peak.c).
 
   python scripts/bench.py --variants TiTok-S-128,TiTok-L-32 --reference /tmp/ref --threads 2
@@ -163,6 +164,11 @@ def compare(args, variant: str, resolution: int, prepared: dict) -> dict:
                 for s in stages if r >= args.warmup))
         result = {stage: {n: peers.median(v) for n, v in per.items()} for stage, per in times.items()}
         result["samples_ms_per_image"] = times
+        # Ours over each peer call by call within a round (the calls of a round run back to back,
+        # so a slow stretch of the machine weighs on both sides of each ratio).
+        result["round_ratios"] = {
+            stage: {n: [a / b for a, b in zip(per["ours"], per[n]) if b] for n in per if n != "ours" and per.get("ours")}
+            for stage, per in times.items() if stage in ("encode", "decode")}
         return result
     finally:
         for n, c in conns.items():
@@ -206,6 +212,10 @@ def print_table(results: list[dict], sgemm: dict | None) -> None:
             name = f"{r['variant']}@{r['resolution']}" if stage == "encode" else ""
             print(f"{name:<22} {stage:<7} {fmt(ours):>7} {fmt(torch_ms):>7} {fmt(ort_ms):>7} "
                   f"{ratio(ours, torch_ms):>7} {ratio(ours, ort_ms):>6}  {extra}")
+            per_round = ((r.get("compare") or {}).get("round_ratios") or {}).get(stage) or {}
+            spans = [f"/{n} {peers.median(v):.2f} ({min(v):.2f}-{max(v):.2f})" for n, v in per_round.items() if v]
+            if spans:
+                print(f"{'':<22} {'':<7} ratios round by round: median (range) " + ", ".join(spans))
         torch_pixels = ((r.get("compare") or {}).get("pixel_decoder") or {}).get("torch")
         ours_pixels = ((r.get("zoo") or {}).get("decode_stages_ms_per_image") or {}).get("pixel_decoder")
         if torch_pixels and ours_pixels:
