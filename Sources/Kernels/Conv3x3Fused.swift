@@ -149,9 +149,10 @@ public final class Conv3x3Fused: @unchecked Sendable {
         let packedRows = VectorGEMM.usesPackedRows ? packedWeightRows() : nil
         let k = 9 * inChannels, tiles = VectorGEMM.packedRowTiles(outChannels)
         let parts = packedRows != nil && outChannels * plane * k >= 1 << 20 ? min(ComputeThreads.count, tiles) : 1
-        let partialCount = Int(ck_packed_rows_partial_count(Int32(min(outChannels, (tiles + parts - 1) / parts * VectorGEMM.packedTileRows))))
+        let items = VectorGEMM.workItems(units: tiles, threads: parts)
+        let partialCount = Int(ck_packed_rows_partial_count(Int32(min(outChannels, (tiles + items - 1) / items * VectorGEMM.packedTileRows))))
         let colRounded = (colCount + 15) / 16 * 16
-        let col = workspace.pointer(count: colRounded + (packedRows != nil ? parts * partialCount : 0))
+        let col = workspace.pointer(count: colRounded + (packedRows != nil ? items * partialCount : 0))
         let weights = packedRows == nil ? weightValues() : nil
         for b in 0..<batch {
             let src = input.baseAddress! + b * ib
@@ -181,10 +182,10 @@ public final class Conv3x3Fused: @unchecked Sendable {
                 beta = 1
             }
             if let packedRows {
-                // Row tiles split over the threads; the columns are plain rows of `col`, 16 at a time.
+                // Row tiles in items claimed by the threads; the columns are plain rows of `col`, 16 at a time.
                 let partial = col + colRounded, accumulate: Int32 = beta != 0 ? 1 : 0
-                Parallel.forEach(parts) { p in
-                    let t0 = tiles * p / parts, t1 = tiles * (p + 1) / parts
+                Parallel.forEach(items) { p in
+                    let t0 = tiles * p / items, t1 = tiles * (p + 1) / items
                     let r0 = t0 * VectorGEMM.packedTileRows, r1 = min(outChannels, t1 * VectorGEMM.packedTileRows)
                     guard r0 < r1 else { return }
                     ck_gemm_packed_rows_avx2(Int32(r1 - r0), Int32(plane), Int32(k), packedRows, Int32(t0), Int32(tiles),

@@ -70,12 +70,12 @@ public enum Dense {
             return
         }
         let width = VectorGEMM.panelColumns
-        Parallel.forEach(parts) { part in
-            // Column ranges on 16-column (one vector) boundaries, so the threads get equal work even
-            // when the panel count does not divide evenly; a range starting inside a panel runs
-            // that panel's remaining columns first.
-            var j0 = packedLinearBoundary(part, of: parts, outFeatures: n)
-            let j1 = packedLinearBoundary(part + 1, of: parts, outFeatures: n)
+        let items = VectorGEMM.workItems(units: (n + 15) / 16, threads: parts)
+        Parallel.forEach(items) { item in
+            // Column ranges on 16-column (one vector) boundaries, claimed one at a time by the
+            // threads; a range starting inside a panel runs that panel's remaining columns first.
+            var j0 = packedLinearBoundary(item, of: items, outFeatures: n)
+            let j1 = packedLinearBoundary(item + 1, of: items, outFeatures: n)
             while j0 < j1 {
                 let panel = j0 / width, offset = j0 - panel * width
                 let end = offset > 0 ? min(j1, (panel + 1) * width) : j1

@@ -99,11 +99,12 @@ extension VectorGEMM {
         guard m > 0, n > 0 else { return }
         let tileRows = Int(CK_TILE_ROWS)
         let parts = parallel && m * n * k >= 1 << 20 ? max(1, min(ComputeThreads.count, m / tileRows)) : 1
+        let items = workItems(units: m / tileRows, threads: parts)
         func run(_ panels: UnsafePointer<Float>?) {
-            Parallel.forEach(parts) { p in
-                // Row blocks on tile boundaries, so each thread runs whole 8-row tiles.
-                let lo = (m * p / parts) / tileRows * tileRows
-                let hi = p == parts - 1 ? m : (m * (p + 1) / parts) / tileRows * tileRows
+            Parallel.forEach(items) { p in
+                // Row blocks on tile boundaries, so each item runs whole 8-row tiles.
+                let lo = (m * p / items) / tileRows * tileRows
+                let hi = p == items - 1 ? m : (m * (p + 1) / items) / tileRows * tileRows
                 guard lo < hi else { return }
                 if let panels {
                     rowsByColumns(lo, hi, n: n, k: k, a: a, lda: lda, b: panels, ldb: panelColumns,
@@ -134,13 +135,27 @@ extension VectorGEMM {
     /// Row tiles holding `rows` rows.
     static func packedRowTiles(_ rows: Int) -> Int { (rows + packedTileRows - 1) / packedTileRows }
 
+    /// Work items per thread of a parallel product or packing pass. Items are claimed one at a
+    /// time (`Parallel.forEach`), so when the machine slows one thread down (another process or
+    /// virtual CPU on its core) the others take over its remaining items instead of waiting for
+    /// its fixed share: with one core half taken by another process, an L-32 encode with one
+    /// column range per thread ran 1.7-2.3x slower than on a quiet machine.
+    static let itemsPerThread = 8
+
+    /// Items of a pass of `units` independent units (row tiles, 16-column strips) on `threads`:
+    /// one when single-threaded, else up to `itemsPerThread` per thread.
+    static func workItems(units: Int, threads: Int) -> Int {
+        threads <= 1 ? 1 : max(1, min(units, threads * itemsPerThread))
+    }
+
     /// Packs rows 0..<m of `a` (row stride `lda`, `k` columns used) as row tiles into `dst`
-    /// (`ck_pack_row_tiles`' layout), the tiles split over up to `threads` compute threads.
-    /// A `transform` other than `.none` is applied to each row as it is packed (`a` is left as it
-    /// is), with `rowScratch` holding k floats for each of the `threads`.
+    /// (`ck_pack_row_tiles`' layout), the tiles split into `workItems` over up to `threads`
+    /// compute threads. A `transform` other than `.none` is applied to each row as it is packed
+    /// (`a` is left as it is), with `rowScratch` holding k floats for each of
+    /// `workItems(units: packedRowTiles(m), threads: threads)` items.
     static func packRowTiles(m: Int, k: Int, a: UnsafePointer<Float>, lda: Int, into dst: UnsafeMutablePointer<Float>,
                              threads: Int, transform: RowTransform = .none, rowScratch: UnsafeMutablePointer<Float>? = nil) {
-        let tiles = packedRowTiles(m), packers = max(1, min(threads, tiles))
+        let tiles = packedRowTiles(m), packers = workItems(units: tiles, threads: threads)
         Parallel.forEach(packers) { p in
             let t0 = Int32(tiles * p / packers), t1 = Int32(tiles * (p + 1) / packers)
             switch transform {
@@ -167,32 +182,34 @@ extension VectorGEMM {
 
     /// The packed Linear on the AVX2 kernel (weight `strips` from `PackedLinearWeight.panels()`):
     /// the rows of `x` packed once (tiles split over the threads, `transform` applied to each row
-    /// as it is packed), then each of `parts` threads
-    /// runs its 16-aligned column range from them, row group by row group
-    /// (`ck_gemm_packed_rows_avx2`: the bits of `ck_gemm_rows_by_columns_avx2`, blocked for a
-    /// 32 KiB L1). The caller has checked every size.
+    /// as it is packed), then 16-aligned column ranges (`workItems` of them over up to `parts`
+    /// threads) each run from them, row group by row group (`ck_gemm_packed_rows_avx2`: the bits
+    /// of `ck_gemm_rows_by_columns_avx2`, blocked for a 32 KiB L1). The caller has checked every size.
     static func packedRowsLinear(_ x: UnsafePointer<Float>, rows m: Int, ldx: Int, transform: RowTransform = .none,
                                  strips: UnsafePointer<Float>, outFeatures n: Int, inFeatures k: Int, parts: Int,
                                  bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>, ldy: Int, accumulate: Bool) {
         let packedCount = Int(ck_packed_rows_count(Int32(m), Int32(k)))
-        let partialCount = Int(ck_packed_rows_partial_count(Int32(m)))
         let tiles = packedRowTiles(m)
+        let groups = (tiles + maxGroupTiles - 1) / maxGroupTiles, groupTiles = (tiles + groups - 1) / groups
+        let partialCount = Int(ck_packed_rows_partial_count(Int32(groupTiles * packedTileRows)))
+        let items = workItems(units: (n + 15) / 16, threads: parts)
+        let packers = workItems(units: tiles, threads: parts)
         rowScratch.with { buffer in
-            // Packed rows, then each thread's accumulators, then each thread's transformed row.
-            let packed = buffer.pointer(count: packedCount + parts * (partialCount + k))
+            // Packed rows, then each item's accumulators, then each packer's transformed row.
+            let packed = buffer.pointer(count: packedCount + items * partialCount + packers * k)
+            let partials = packed + packedCount
             packRowTiles(m: m, k: k, a: x, lda: ldx, into: packed, threads: parts, transform: transform,
-                         rowScratch: packed + packedCount + parts * partialCount)
-            let groups = (tiles + maxGroupTiles - 1) / maxGroupTiles, groupTiles = (tiles + groups - 1) / groups
-            Parallel.forEach(parts) { part in
+                         rowScratch: partials + items * partialCount)
+            Parallel.forEach(items) { item in
                 // Column ranges start on 16-column boundaries: whole strips.
-                let j0 = Dense.packedLinearBoundary(part, of: parts, outFeatures: n)
-                let j1 = Dense.packedLinearBoundary(part + 1, of: parts, outFeatures: n)
+                let j0 = Dense.packedLinearBoundary(item, of: items, outFeatures: n)
+                let j1 = Dense.packedLinearBoundary(item + 1, of: items, outFeatures: n)
                 guard j0 < j1 else { return }
                 for t0 in stride(from: 0, to: tiles, by: groupTiles) {
                     let r0 = t0 * packedTileRows, r1 = min(m, (t0 + groupTiles) * packedTileRows)
                     ck_gemm_packed_rows_avx2(Int32(r1 - r0), Int32(j1 - j0), Int32(k), packed, Int32(t0), Int32(tiles),
                                              strips + j0 * k, 16, 16 * k, y + r0 * ldy + j0, ldy, accumulate ? 1 : 0,
-                                             bias.map { $0 + j0 }, packed + packedCount + part * partialCount)
+                                             bias.map { $0 + j0 }, partials + item * partialCount)
                 }
             }
         }
