@@ -10,15 +10,9 @@ final class InputIndependentRowsTests: XCTestCase {
     /// cached Q/K/V is made once. OpenBLAS sums a row differently with the row count of the product,
     /// so there the two agree to rounding only.
     func testStackWithConstantRowsMatchesFullRecomputation() throws {
-        let f = try TiTokFixture("tiny_legacy_vq_r64_t32")
-        let w = try CheckedWeights(f.weights, config: f.config)
-        let stack = try TransformerStack(w, prefix: "decoder", size: f.config.decoder)
-        let width = stack.width, t = 23
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func value() -> Float {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Float(Int64(bitPattern: state >> 11) % 2001 - 1000) / 500
-        }
+        let stack = try Self.fixtureStack(), width = stack.width, t = 23
+        var values = WinogradTests.Values(state: 0x9E37_79B9_7F4A_7C15)
+        func value() -> Float { values.next() * 2 }
         for range in [0..<17, 15..<23, 4..<9] {
             let fixed = (0..<(range.count * width)).map { _ in value() }
             let constant = InputIndependentRows(range: range, values: fixed)
@@ -30,13 +24,7 @@ final class InputIndependentRowsTests: XCTestCase {
                 var want = x, got = x
                 want.withUnsafeMutableBufferPointer { stack.forward($0.baseAddress!, batch: batch, tokens: t) }
                 got.withUnsafeMutableBufferPointer { stack.forward($0.baseAddress!, batch: batch, tokens: t, constant: constant) }
-                if VectorGEMM.isEnabled {
-                    let differing = zip(got, want).filter { $0.bitPattern != $1.bitPattern }.count
-                    XCTAssertEqual(differing, 0, "rows \(range), batch \(batch): \(differing) of \(got.count) values differ")
-                } else {
-                    let worst = zip(got, want).map { abs($0 - $1) }.max() ?? 0
-                    XCTAssertLessThanOrEqual(worst, 1e-5, "rows \(range), batch \(batch)")
-                }
+                Self.assertSameRows(got, want, "rows \(range), batch \(batch)")
                 XCTAssertNotEqual(got, x, "the stack ran")
             }
             let first = constant.queryKeyValue(of: stack)
@@ -50,15 +38,9 @@ final class InputIndependentRowsTests: XCTestCase {
     /// full stack, compacted: bit for bit on our kernels (each element summed in the same order
     /// whatever the row count), to rounding on OpenBLAS.
     func testStackKeepingRowsMatchesFullStackRows() throws {
-        let f = try TiTokFixture("tiny_legacy_vq_r64_t32")
-        let w = try CheckedWeights(f.weights, config: f.config)
-        let stack = try TransformerStack(w, prefix: "decoder", size: f.config.decoder)
-        let width = stack.width, t = 23
-        var state: UInt64 = 0x2545_F491_4F6C_DD1D
-        func value() -> Float {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Float(Int64(bitPattern: state >> 11) % 2001 - 1000) / 500
-        }
+        let stack = try Self.fixtureStack(), width = stack.width, t = 23
+        var values = WinogradTests.Values(state: 0x2545_F491_4F6C_DD1D)
+        func value() -> Float { values.next() * 2 }
         for keep in [15..<23, 1..<17, 0..<1, 0..<23] {
             for batch in [1, 2] {
                 let x = (0..<(batch * t * width)).map { _ in value() }
@@ -68,14 +50,27 @@ final class InputIndependentRowsTests: XCTestCase {
                 var want: [Float] = []
                 for b in 0..<batch { want += full[(b * t + keep.lowerBound) * width..<(b * t + keep.upperBound) * width] }
                 let got = Array(kept[0..<(batch * keep.count * width)])
-                if VectorGEMM.isEnabled {
-                    let differing = zip(got, want).filter { $0.bitPattern != $1.bitPattern }.count
-                    XCTAssertEqual(differing, 0, "keep \(keep), batch \(batch): \(differing) of \(got.count) values differ")
-                } else {
-                    let worst = zip(got, want).map { abs($0 - $1) }.max() ?? 0
-                    XCTAssertLessThanOrEqual(worst, 1e-5, "keep \(keep), batch \(batch)")
-                }
+                Self.assertSameRows(got, want, "keep \(keep), batch \(batch)")
             }
+        }
+    }
+
+    /// The decoder stack of the tiny legacy fixture.
+    private static func fixtureStack() throws -> TransformerStack {
+        let f = try TiTokFixture("tiny_legacy_vq_r64_t32")
+        return try TransformerStack(CheckedWeights(f.weights, config: f.config), prefix: "decoder", size: f.config.decoder)
+    }
+
+    /// Bit for bit on our kernels; to rounding on OpenBLAS, which sums a row differently with
+    /// the row count of the product.
+    private static func assertSameRows(_ got: [Float], _ want: [Float], _ what: String, line: UInt = #line) {
+        XCTAssertEqual(got.count, want.count, what, line: line)
+        if VectorGEMM.isEnabled {
+            let differing = zip(got, want).filter { $0.bitPattern != $1.bitPattern }.count
+            XCTAssertEqual(differing, 0, "\(what): \(differing) of \(got.count) values differ", line: line)
+        } else {
+            let worst = zip(got, want).map { abs($0 - $1) }.max() ?? 0
+            XCTAssertLessThanOrEqual(worst, 1e-5, what, line: line)
         }
     }
 }
