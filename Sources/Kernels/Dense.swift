@@ -87,7 +87,7 @@ public enum Dense {
         }
     }
 
-    /// First output column of thread `part` of `parts` in a packed Linear: a multiple of 16.
+    /// First output column of part `part` of `parts` (a thread's share or a work item) in a packed Linear: a multiple of 16.
     public static func packedLinearBoundary(_ part: Int, of parts: Int, outFeatures n: Int) -> Int {
         part >= parts ? n : min(n, (n * part / parts) / 16 * 16)
     }
