@@ -35,23 +35,25 @@ static inline size_t packed_offset(int t, int s, int tiles, int k) {
     return (size_t)sub * TILE_ROWS * tiles + ((size_t)t * kc + (s - sub)) * TILE_ROWS;
 }
 
+/* Row r of tile t spread over the tile's sub-blocks: `in` (k floats), or zeros when NULL. */
+static inline void spread_row(float *dst, int t, int tiles, int k, int r, const float *in) {
+    for (int sub = 0; sub < k; sub += SUBK) {
+        int kc = k - sub < SUBK ? k - sub : SUBK;
+        float *out = dst + packed_offset(t, sub, tiles, k);
+        if (in)
+            for (int kk = 0; kk < kc; kk++) out[(size_t)kk * TILE_ROWS + r] = in[sub + kk];
+        else
+            for (int kk = 0; kk < kc; kk++) out[(size_t)kk * TILE_ROWS + r] = 0.0f;
+    }
+}
+
 void ck_pack_row_tiles(int tile0, int tile1, int m, int k, const float *a, ptrdiff_t lda, float *dst) {
     int tiles = (m + TILE_ROWS - 1) / TILE_ROWS;
     for (int t = tile0; t < tile1; t++) {
         int mr = m - t * TILE_ROWS < TILE_ROWS ? m - t * TILE_ROWS : TILE_ROWS;
-        for (int sub = 0; sub < k; sub += SUBK) {
-            int kc = k - sub < SUBK ? k - sub : SUBK;
-            float *out = dst + packed_offset(t, sub, tiles, k);
-            /* Row by row (each row's sub-block read in order; 30-40 % faster than six rows at a time). */
-            for (int r = 0; r < TILE_ROWS; r++) {
-                if (r < mr) {
-                    const float *row = a + (size_t)(t * TILE_ROWS + r) * lda + sub;
-                    for (int kk = 0; kk < kc; kk++) out[(size_t)kk * TILE_ROWS + r] = row[kk];
-                } else {
-                    for (int kk = 0; kk < kc; kk++) out[(size_t)kk * TILE_ROWS + r] = 0.0f;
-                }
-            }
-        }
+        /* Row by row (each row read in order; 30-40 % faster than six rows at a time). */
+        for (int r = 0; r < TILE_ROWS; r++)
+            spread_row(dst, t, tiles, k, r, r < mr ? a + (size_t)(t * TILE_ROWS + r) * lda : NULL);
     }
 }
 
@@ -66,16 +68,7 @@ static void pack_made_row_tiles(int tile0, int tile1, int m, int k, float *row, 
         int mr = m - t * TILE_ROWS < TILE_ROWS ? m - t * TILE_ROWS : TILE_ROWS;
         for (int r = 0; r < TILE_ROWS; r++) {
             if (r < mr) make(t * TILE_ROWS + r, row, context);
-            for (int sub = 0; sub < k; sub += SUBK) {
-                int kc = k - sub < SUBK ? k - sub : SUBK;
-                float *out = dst + packed_offset(t, sub, tiles, k);
-                if (r < mr) {
-                    const float *in = row + sub;
-                    for (int kk = 0; kk < kc; kk++) out[(size_t)kk * TILE_ROWS + r] = in[kk];
-                } else {
-                    for (int kk = 0; kk < kc; kk++) out[(size_t)kk * TILE_ROWS + r] = 0.0f;
-                }
-            }
+            spread_row(dst, t, tiles, k, r, r < mr ? row : NULL);
         }
     }
 }
