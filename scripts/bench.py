@@ -226,6 +226,9 @@ def print_table(results: list[dict], sgemm: dict | None) -> None:
             print(f"{'':<22} memory: open {m['open_ms']:.1f} ms, +{m['resident_added_by_open_bytes'] / 2**20:.1f} MiB resident "
                   f"before first use; encode+decode peak = file {m['file_bytes'] / 2**20:.0f} MiB + "
                   f"{(m['peak_added_by_encode_decode_bytes'] - m['file_bytes']) / 2**20:.0f} MiB")
+            if "resident_file_after_bytes" in m:
+                print(f"{'':<22} resident after it: file pages {m['resident_file_after_bytes'] / 2**20:.0f} MiB, "
+                      f"anonymous {m['resident_anon_after_bytes'] / 2**20:.0f} MiB")
         for dtype, zd in (r.get("zoo_dtypes") or {}).items():
             print(f"{'':<22} {dtype:<7} encode {fmt(zd.get('encode_ms_per_image'))} ms, "
                   f"decode {fmt(zd.get('decode_ms_per_image'))} ms (zoo bench)")

@@ -10,7 +10,9 @@ final class FileBytes: @unchecked Sendable {
     let bytes: UnsafeRawBufferPointer
     private let mapped: Bool
 
-    /// Maps `path` read-only (PROT_READ, MAP_SHARED).
+    /// Maps `path` read-only (PROT_READ, MAP_SHARED), page by page: advised MADV_NOHUGEPAGE so
+    /// that a page cache holding the file in 2 MiB folios does not map a whole folio when a small
+    /// tensor is read, bringing back the pages of a neighbour given back after packing.
     init(mapping path: String) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw WeightFormatError.io(path: path, reason: Self.errnoText()) }
@@ -27,6 +29,9 @@ final class FileBytes: @unchecked Sendable {
         guard let base = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), base != MAP_FAILED else {
             throw WeightFormatError.io(path: path, reason: "mmap failed: \(Self.errnoText())")
         }
+        #if os(Linux)
+        _ = madvise(base, size, Int32(MADV_NOHUGEPAGE))
+        #endif
         bytes = UnsafeRawBufferPointer(start: base, count: size)
         mapped = true
     }

@@ -1,6 +1,7 @@
 """Opening cost and memory of one model through libtitok, in a fresh process:
 time to open, resident memory added by opening (before first use), and the peak resident
-memory added by one encode + decode. Usage: memory_probe.py REPO MODEL.tzw THREADS [LIBRARY].
+memory added by one encode + decode, and how much of the memory resident after it is mapped
+file pages (RssFile) and how much anonymous (RssAnon: packed weights, buffers). Usage: memory_probe.py REPO MODEL.tzw THREADS [LIBRARY].
 Prints one JSON object (bytes and milliseconds)."""
 
 import json
@@ -42,6 +43,7 @@ def main() -> None:
         "resident_before_open_bytes": before, "peak_before_use_bytes": base_peak,
         "peak_after_encode_decode_bytes": status("VmHWM"),
         "peak_added_by_encode_decode_bytes": status("VmHWM") - before,
+        "resident_file_after_bytes": status("RssFile"), "resident_anon_after_bytes": status("RssAnon"),
     }))
 
 
