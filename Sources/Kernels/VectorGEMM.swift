@@ -229,6 +229,8 @@ public final class PackedLinearWeight: @unchecked Sendable {
     public typealias RowReader = @Sendable (_ first: Int, _ count: Int, _ destination: UnsafeMutablePointer<Float>) -> Void
 
     private let source: UnsafePointer<Float>?
+    /// The weight as stored in a file in the AVX2 kernel's strips (`ck_pack_strips`' layout).
+    private let storedStrips: UnsafePointer<Float>?
     private let owner: AnyObject?
     private let readRows: RowReader?
     private let releaseSource: (@Sendable () -> Void)?
@@ -241,6 +243,7 @@ public final class PackedLinearWeight: @unchecked Sendable {
     public init(weight: UnsafePointer<Float>, outFeatures: Int, inFeatures: Int, owner: AnyObject,
                 releaseSource: (@Sendable () -> Void)? = nil) {
         source = weight
+        storedStrips = nil
         self.owner = owner
         readRows = nil
         self.outFeatures = outFeatures
@@ -252,11 +255,29 @@ public final class PackedLinearWeight: @unchecked Sendable {
     /// OpenBLAS uses); `releaseSource` runs once after packing.
     public init(outFeatures: Int, inFeatures: Int, readRows: @escaping RowReader, releaseSource: (@Sendable () -> Void)? = nil) {
         source = nil
+        storedStrips = nil
         owner = nil
         self.readRows = readRows
         self.outFeatures = outFeatures
         self.inFeatures = inFeatures
         self.releaseSource = releaseSource
+    }
+
+    /// A weight stored already in the AVX2 kernel's layout: `strips` holds the outFeatures x
+    /// inFeatures values as outFeatures / 16 strips of [inFeatures][16] (a `strips16` tensor of
+    /// a mapped weight file, kept valid by `owner`), used in place by that kernel, which then
+    /// packs nothing. Other kernels read the weight's rows through `readRows` (row-major) and
+    /// pack or widen them as usual. outFeatures must be a multiple of 16.
+    public init(strips: UnsafePointer<Float>, outFeatures: Int, inFeatures: Int, owner: AnyObject,
+                readRows: @escaping RowReader) {
+        precondition(outFeatures % 16 == 0, "stored strips need a multiple of 16 outputs, got \(outFeatures)")
+        source = nil
+        storedStrips = strips
+        self.owner = owner
+        self.readRows = readRows
+        self.outFeatures = outFeatures
+        self.inFeatures = inFeatures
+        releaseSource = nil
     }
 
     deinit {
@@ -290,8 +311,10 @@ public final class PackedLinearWeight: @unchecked Sendable {
     }
 
     /// The weight in the enabled kernel's packed layout, made on first call (thread-safe):
-    /// `ck_pack_strips`'s strips for AVX2, `ck_pack_columns`' panels for AVX-512.
+    /// `ck_pack_strips`'s strips for AVX2 (or the stored strips, in place), `ck_pack_columns`'
+    /// panels for AVX-512.
     func panels() -> UnsafePointer<Float> {
+        if VectorGEMM.usesPackedRows, let storedStrips { return storedStrips }
         lock.lock()
         defer { lock.unlock() }
         if let packed { return UnsafePointer(packed) }

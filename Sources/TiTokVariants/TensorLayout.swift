@@ -47,6 +47,14 @@ public enum TiTokTensorLayout {
         return out
     }
 
+    /// Whether the model reads `name` as a Linear weight (`CheckedWeights.linear`): the tensors a
+    /// converter stores as `strips16` so the AVX2 kernel uses them straight from the map.
+    public static func isLinearWeight(_ name: String) -> Bool {
+        name.hasSuffix(".attn.in_proj_weight") || name.hasSuffix(".attn.out_proj.weight")
+            || name.hasSuffix(".mlp.c_fc.weight") || name.hasSuffix(".mlp.c_proj.weight")
+            || name == "decoder.ffn.0.weight" || name == "decoder.ffn.2.weight"
+    }
+
     /// Total parameter count of a config.
     public static func parameterCount(_ c: TiTokConfig) -> Int {
         expectedShapes(c).reduce(0) { $0 + $1.shape.reduce(1, *) }
@@ -113,8 +121,9 @@ struct CheckedWeights {
         return try tensors.checkedFloat32(name, shape: shape)
     }
 
-    /// A raw 16-bit (or f64) file tensor of the expected shape, to be read as float32 where it is
-    /// used (no copy at open); nil for raw f32, compressed tensors and other providers.
+    /// A raw 16-bit (or f64, or f32 not stored row-major) file tensor of the expected shape, to be
+    /// read as float32 where it is used (no copy at open); nil for raw row-major f32, compressed
+    /// tensors and other providers.
     func deferred(_ name: String) -> DeferredFloat32Tensor? {
         guard let file = tensors as? WeightFile, let tensor = file.deferredFloat32(name),
               tensor.shape == expected[name] else { return nil }
@@ -123,16 +132,27 @@ struct CheckedWeights {
 
     /// A Linear weight [out, in] for `Dense.linear(_:rows:weight:...)`; its file pages are given
     /// back once the packed copy exists (raw f32 files), so it is not resident twice.
-    /// A raw 16-bit tensor is read straight from the file when packed (no float32 copy).
+    /// A raw 16-bit tensor is read straight from the file when packed (no float32 copy); a
+    /// `strips16` tensor is the AVX2 kernel's packed weight itself, used from the map.
     /// 1x1 convolution weights [out, in, 1, 1] are taken as [out, in].
     func linear(_ name: String) throws -> PackedLinearWeight {
         guard let shape = expected[name] else {
             throw ZooError.incompatibleWeights("tensor '\(name)' is not part of this architecture")
         }
+        assert(TiTokTensorLayout.isLinearWeight(name), "'\(name)' is read as a Linear weight but not listed in isLinearWeight")
         guard shape.count >= 2, shape.dropFirst(2).allSatisfy({ $0 == 1 }) else {
             throw ZooError.incompatibleWeights("tensor '\(name)' is not a Linear or 1x1 convolution weight")
         }
         let n = shape[0], k = shape[1]
+        if let file = tensors as? WeightFile, let strips = file.strips16(name), let deferred = deferred(name),
+           strips.rows == n, strips.columns == k, let base = strips.buffer.baseAddress {
+            // Stored in the AVX2 kernel's layout: used in place from the map (nothing packed,
+            // nothing given back); other kernels read its rows back in row-major order.
+            return PackedLinearWeight(strips: base, outFeatures: n, inFeatures: k, owner: strips.owner,
+                                      readRows: { first, count, destination in
+                deferred.read(elements: first * k..<(first + count) * k, into: destination)
+            })
+        }
         if let deferred = deferred(name) {
             return PackedLinearWeight(outFeatures: n, inFeatures: k, readRows: { first, count, destination in
                 deferred.read(elements: first * k..<(first + count) * k, into: destination)

@@ -84,8 +84,8 @@ public final class WeightFile: TensorProvider, @unchecked Sendable {
 
     // MARK: decoding
 
-    /// The tensor's raw little-endian element bytes (inflated and unshuffled when compressed;
-    /// CRC-checked when compressed). Works for every dtype.
+    /// The tensor's raw little-endian element bytes in its stored element order (inflated and
+    /// unshuffled when compressed; CRC-checked when compressed). Works for every dtype.
     public func rawBytes(_ name: String) throws -> [UInt8] {
         guard let entry = entry(named: name) else { throw WeightFormatError.missingTensor(name) }
         var out = [UInt8](repeating: 0, count: entry.rawLength)
@@ -121,7 +121,7 @@ public final class WeightFile: TensorProvider, @unchecked Sendable {
         case .f32, .f16, .bf16, .f64: break
         case .i32, .i64, .u8: throw WeightFormatError.notConvertible(name: name, dtype: entry.dtype)
         }
-        if entry.dtype == .f32, entry.encoding == .raw {
+        if entry.dtype == .f32, entry.encoding == .raw, entry.order == .rowMajor {
             return inPlace(entry)
         }
         let slot = cacheSlot(position)
@@ -135,15 +135,32 @@ public final class WeightFile: TensorProvider, @unchecked Sendable {
         return Float32Tensor(shape: entry.shape, buffer: UnsafeBufferPointer(converted.pointer), owner: converted)
     }
 
-    /// A raw (uncompressed) f16, bf16 or f64 tensor as float32 on demand, converted range by
-    /// range by the caller and never cached (no conversion of raw bytes can fail); nil for raw
-    /// f32 (used in place by `float32`), compressed tensors, integer dtypes and unknown names.
+    /// A raw (uncompressed) f16, bf16 or f64 tensor, or a raw f32 one not stored row-major, as
+    /// row-major float32 on demand, converted range by range by the caller and never cached (no
+    /// conversion of raw bytes can fail); nil for raw row-major f32 (used in place by
+    /// `float32`), compressed tensors, integer dtypes and unknown names.
     public func deferredFloat32(_ name: String) -> DeferredFloat32Tensor? {
         guard let entry = entry(named: name), entry.encoding == .raw else { return nil }
         switch entry.dtype {
         case .f16, .bf16, .f64: return DeferredFloat32Tensor(file: self, entry: entry)
-        case .f32, .i32, .i64, .u8: return nil
+        case .f32: return entry.order == .rowMajor ? nil : DeferredFloat32Tensor(file: self, entry: entry)
+        case .i32, .i64, .u8: return nil
         }
+    }
+
+    /// A raw f32 `strips16` tensor's elements exactly as stored (see `ElementOrder.strips16`),
+    /// in place in the map; nil for every other tensor. Valid while `owner` lives.
+    public func strips16(_ name: String) -> StoredStrips? {
+        guard let entry = entry(named: name), entry.order == .strips16, entry.dtype == .f32, entry.encoding == .raw else { return nil }
+        let stored = storedBytes(of: entry)
+        #if _endian(little)
+        guard let base = stored.baseAddress else { return nil }
+        return StoredStrips(rows: entry.shape[0], columns: entry.elementCount / max(entry.shape[0], 1),
+                            buffer: UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float.self), count: entry.elementCount),
+                            owner: self)
+        #else
+        return nil
+        #endif
     }
 
     /// Gives back the resident mapped pages of a tensor's stored bytes (see `releaseResidentPages(of:)`).
@@ -181,7 +198,9 @@ public final class WeightFile: TensorProvider, @unchecked Sendable {
         func widen(_ raw: UnsafeRawBufferPointer) {
             Self.widen(entry.dtype, raw, elements: 0..<count, into: out.pointer.baseAddress!)
         }
-        if entry.encoding == .raw {
+        if entry.encoding == .raw, entry.order != .rowMajor {
+            Self.gather(entry, storedBytes(of: entry), elements: 0..<count, into: out.pointer.baseAddress!)
+        } else if entry.encoding == .raw {
             widen(storedBytes(of: entry))
         } else if entry.dtype == .f32 {
             try decode(entry, into: UnsafeMutableRawBufferPointer(destination))
@@ -200,6 +219,17 @@ public final class WeightFile: TensorProvider, @unchecked Sendable {
 }
 
 extension WeightFile {
+    /// Row-major elements `elements` of a raw f32 tensor stored in another order, as float32,
+    /// written to `destination[0..<elements.count]` (range checked by the caller).
+    static func gather(_ entry: TensorEntry, _ raw: UnsafeRawBufferPointer, elements: Range<Int>,
+                       into destination: UnsafeMutablePointer<Float>) {
+        let first = elements.lowerBound, columns = entry.elementCount / max(entry.shape[0], 1)
+        for i in elements {
+            let at = entry.order.storedIndex(of: i, columns: columns)
+            destination[i - first] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * at, as: UInt32.self)))
+        }
+    }
+
     /// Elements `elements` of little-endian `raw` data of a float dtype, as float32, written to
     /// `destination[0..<elements.count]`. The caller has checked the range; integer dtypes
     /// write nothing (rejected before this is reached).
@@ -221,7 +251,18 @@ extension WeightFile {
     }
 }
 
-/// A raw f16, bf16 or f64 tensor of a `WeightFile` read as float32 a range at a time, for
+/// A raw `strips16` f32 matrix of a `WeightFile`, as stored: `rows` x `columns` values in strips
+/// of 16 rows (see `ElementOrder.strips16`), pointing into the file's map.
+public struct StoredStrips: @unchecked Sendable {
+    public let rows: Int
+    public let columns: Int
+    public let buffer: UnsafeBufferPointer<Float>
+    /// Keeps the map alive.
+    public let owner: AnyObject
+}
+
+/// A raw f16, bf16 or f64 tensor (or a raw f32 one in another element order than row-major)
+/// of a `WeightFile` read as row-major float32 a range at a time, for
 /// consumers that re-lay the values once (packed Linear weights) and need no converted copy.
 public struct DeferredFloat32Tensor: @unchecked Sendable {
     public let shape: [Int]
@@ -239,7 +280,11 @@ public struct DeferredFloat32Tensor: @unchecked Sendable {
     /// range outside the tensor (checked once per call, not per element).
     public func read(elements: Range<Int>, into destination: UnsafeMutablePointer<Float>) {
         precondition(elements.lowerBound >= 0 && elements.upperBound <= count, "element range outside tensor '\(entry.name)'")
-        WeightFile.widen(entry.dtype, file.storedBytes(of: entry), elements: elements, into: destination)
+        if entry.order == .rowMajor {
+            WeightFile.widen(entry.dtype, file.storedBytes(of: entry), elements: elements, into: destination)
+        } else {
+            WeightFile.gather(entry, file.storedBytes(of: entry), elements: elements, into: destination)
+        }
     }
 
     /// Gives the stored bytes' mapped pages back once their values live elsewhere.

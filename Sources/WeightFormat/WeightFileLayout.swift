@@ -21,10 +21,71 @@ public enum TensorEncoding: UInt8, Sendable, CaseIterable, CustomStringConvertib
     }
 }
 
-/// The constants and limits of `.tzw` version 1 (see docs/weight-format.md).
+/// The order of a tensor's elements in its record. Version 2 of the format stores it in the
+/// table entry's fourth type byte (version 1: always row-major, the byte 0).
+public enum ElementOrder: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+    /// Outer dimension first (PyTorch order).
+    case rowMajor = 0
+    /// A matrix [n, k] (trailing dimensions of 1 allowed, n a multiple of 16) as n / 16 strips,
+    /// each [k][16]: element (r, c) at (r / 16) * 16k + c * 16 + r % 16. Raw f32 only: the
+    /// layout the AVX2 matrix kernel reads a Linear weight in, used straight from the map.
+    case strips16 = 1
+
+    public var description: String {
+        switch self {
+        case .rowMajor: return "row-major"
+        case .strips16: return "strips16"
+        }
+    }
+
+    /// Rows per strip of `strips16`.
+    public static let stripRows = 16
+
+    /// Parses "row-major" (also "rowmajor", "row_major") and "strips16".
+    public init?(name: String) {
+        switch name.lowercased() {
+        case "row-major", "rowmajor", "row_major": self = .rowMajor
+        case "strips16": self = .strips16
+        default: return nil
+        }
+    }
+
+    /// Position in the record of row-major element `index` of a tensor with `rows` x `columns`
+    /// elements stored in this order.
+    @inline(__always)
+    public func storedIndex(of index: Int, columns: Int) -> Int {
+        switch self {
+        case .rowMajor:
+            return index
+        case .strips16:
+            let r = index / columns, c = index - r * columns
+            return (r >> 4) * (columns << 4) + (c << 4) + (r & 15)
+        }
+    }
+
+    /// Why `shape`, `dtype` and `encoding` cannot be stored in this order; nil when they can.
+    public func unsupportedReason(shape: [Int], dtype: DType, encoding: TensorEncoding) -> String? {
+        switch self {
+        case .rowMajor:
+            return nil
+        case .strips16:
+            guard dtype == .f32, encoding == .raw else { return "strips16 is for raw f32 tensors (got \(dtype), \(encoding))" }
+            guard shape.count >= 2, shape.dropFirst(2).allSatisfy({ $0 == 1 }) else {
+                return "strips16 needs a matrix [n, k] (trailing dimensions of 1 allowed), got shape \(shape)"
+            }
+            guard shape[0] % Self.stripRows == 0 else { return "strips16 needs n a multiple of 16, got shape \(shape)" }
+            return nil
+        }
+    }
+}
+
+/// The constants and limits of `.tzw` versions 1 and 2 (see docs/weight-format.md).
 public enum WeightFileLayout {
     public static let magic: [UInt8] = Array("TZWEIGHT".utf8)
-    public static let version: UInt32 = 1
+    /// The newest version: written when a tensor is stored in an order other than row-major.
+    public static let version: UInt32 = 2
+    /// Versions this reader accepts; files with only row-major tensors are written as version 1.
+    public static let readableVersions: ClosedRange<UInt32> = 1...2
     public static let headerSize = 80
     public static let minAlignment = 64
     public static let maxAlignment = 1 << 20
@@ -86,6 +147,8 @@ public struct TensorEntry: Sendable, Equatable, Codable {
     public let rawLength: Int
     public let encoding: TensorEncoding
     public let crc32: UInt32
+    /// The order of the elements in the record (row-major in version 1 files).
+    public let order: ElementOrder
 
     /// Number of elements (product of the shape; 1 for a scalar).
     public var elementCount: Int { rawLength / dtype.size }
@@ -99,6 +162,22 @@ extension DType: Codable {
             throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown dtype '\(name)'")
         }
         self = d
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description)
+    }
+}
+
+extension ElementOrder: Codable {
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        let name = try c.decode(String.self)
+        guard let o = ElementOrder(name: name) else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown element order '\(name)'")
+        }
+        self = o
     }
 
     public func encode(to encoder: Encoder) throws {

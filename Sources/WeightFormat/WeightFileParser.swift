@@ -51,8 +51,8 @@ public enum WeightFileParser {
             metadataOffset: r.u64(24), metadataLength: r.u64(32), tableOffset: r.u64(40),
             tableLength: r.u64(48), dataOffset: r.u64(56), fileSize: r.u64(64),
             headerCRC32: r.u32(72), indexCRC32: r.u32(76))
-        guard h.version == WeightFileLayout.version else {
-            throw WeightFormatError.unsupportedVersion(h.version, byteSwapped: h.version.byteSwapped <= 0xFFFF)
+        guard WeightFileLayout.readableVersions.contains(h.version) else {
+            throw WeightFormatError.unsupportedVersion(h.version, byteSwapped: WeightFileLayout.readableVersions.contains(h.version.byteSwapped))
         }
         guard h.flags == 0 else { throw WeightFormatError.unsupportedFlags(h.flags) }
         let a = Int(h.alignment)
@@ -165,7 +165,14 @@ public enum WeightFileParser {
             guard ndim <= WeightFileLayout.maxDimensions else {
                 throw fail(name, "ndim \(ndim) exceeds \(WeightFileLayout.maxDimensions)")
             }
-            guard r.u8(p + 3) == 0 else { throw fail(name, "reserved byte is \(r.u8(p + 3)), expected 0") }
+            let order: ElementOrder
+            if h.version == 1 {
+                guard r.u8(p + 3) == 0 else { throw fail(name, "reserved byte is \(r.u8(p + 3)), expected 0 in version 1") }
+                order = .rowMajor
+            } else {
+                guard let o = ElementOrder(rawValue: r.u8(p + 3)) else { throw fail(name, "unknown element order code \(r.u8(p + 3))") }
+                order = o
+            }
             p += 4
             guard table.count - at >= WeightFileLayout.entrySize(nameLength: nameLength, ndim: ndim) else {
                 throw fail(name, "the entry runs past the end of the table")
@@ -184,6 +191,7 @@ public enum WeightFileParser {
             }
             let offset = r.u64(p), stored = r.u64(p + 8), raw = r.u64(p + 16), crc = r.u32(p + 24)
             p += 28
+            if let why = order.unsupportedReason(shape: shape, dtype: dtype, encoding: encoding) { throw fail(name, why) }
             let (expectedRaw, overflow) = elements.multipliedReportingOverflow(by: UInt64(dtype.size))
             guard !overflow, expectedRaw <= UInt64(Int.max) else { throw fail(name, "the shape's byte size overflows") }
             guard raw == expectedRaw else {
@@ -212,7 +220,7 @@ public enum WeightFileParser {
             positions[name] = entries.count
             entries.append(TensorEntry(
                 name: name, dtype: dtype, shape: shape, offset: Int(offset), fileOffset: Int(h.dataOffset + offset),
-                storedLength: Int(stored), rawLength: Int(raw), encoding: encoding, crc32: crc))
+                storedLength: Int(stored), rawLength: Int(raw), encoding: encoding, crc32: crc, order: order))
             at = p
         }
         guard at == table.count else {

@@ -15,6 +15,8 @@ public struct WeightFileSummary: Sendable, Codable, Equatable {
     public let dtypeCounts: [String: Int]
     /// Number of tensors per encoding name ("raw", "zlib", "zlib+shuffle").
     public let encodingCounts: [String: Int]
+    /// Number of tensors per element order ("row-major", "strips16").
+    public let orderCounts: [String: Int]
     /// Sum of the tensors' decoded sizes.
     public let rawBytes: Int
     /// Sum of the tensors' sizes on disk.
@@ -34,17 +36,19 @@ public struct WeightFileSummary: Sendable, Codable, Equatable {
         config = file.metadata.config
         provenance = file.metadata.provenance
         tensorCount = file.entries.count
-        var dtypes: [String: Int] = [:], encodings: [String: Int] = [:]
+        var dtypes: [String: Int] = [:], encodings: [String: Int] = [:], orders: [String: Int] = [:]
         var raw = 0, stored = 0, elements = 0
         for e in file.entries {
             dtypes[e.dtype.description, default: 0] += 1
             encodings[e.encoding.description, default: 0] += 1
+            orders[e.order.description, default: 0] += 1
             raw += e.rawLength
             stored += e.storedLength
             elements += e.elementCount
         }
         dtypeCounts = dtypes
         encodingCounts = encodings
+        orderCounts = orders
         rawBytes = raw
         storedBytes = stored
         compressionRatio = stored > 0 ? Double(raw) / Double(stored) : 1
@@ -57,7 +61,7 @@ public struct WeightFileSummary: Sendable, Codable, Equatable {
         var lines = [
             "file:        \(path) (\(fileSize) bytes, .tzw version \(version), alignment \(alignment))",
             "model:       \(variant) (family \(family))",
-            "tensors:     \(tensorCount) (\(counts(dtypeCounts)); \(counts(encodingCounts)))",
+            "tensors:     \(tensorCount) (\(counts(dtypeCounts)); \(counts(encodingCounts)); \(counts(orderCounts)))",
             "parameters:  \(parameters)",
             "bytes:       \(rawBytes) raw, \(storedBytes) stored (compression ratio \(String(format: "%.3f", compressionRatio)))",
             "config:      \(config)",

@@ -11,6 +11,7 @@ public final class WeightFileWriter {
         let dtype: DType
         let shape: [Int]
         let encoding: TensorEncoding
+        let order: ElementOrder
         let rawLength: Int
         let stored: [UInt8]
         let crc32: UInt32
@@ -33,9 +34,10 @@ public final class WeightFileWriter {
 
     public var tensorCount: Int { pending.count }
 
-    /// Adds a tensor from its raw little-endian element bytes.
+    /// Adds a tensor from its raw little-endian element bytes, given row-major; stored in `order`
+    /// (`.strips16`: raw f32 matrices with a multiple of 16 rows, see `ElementOrder`).
     public func add(name: String, dtype: DType, shape: [Int], bytes: UnsafeRawBufferPointer,
-                    encoding: TensorEncoding = .raw) throws {
+                    encoding: TensorEncoding = .raw, order: ElementOrder = .rowMajor) throws {
         let nameLength = name.utf8.count
         guard nameLength >= 1, nameLength <= WeightFileLayout.maxNameLength else {
             throw WeightFormatError.invalidWrite("tensor name length \(nameLength) is outside 1...\(WeightFileLayout.maxNameLength)")
@@ -60,8 +62,21 @@ public final class WeightFileWriter {
         guard !o, rawLength == bytes.count else {
             throw WeightFormatError.invalidWrite("tensor '\(name)': \(bytes.count) bytes given, shape \(shape) of \(dtype) needs \(elements * dtype.size)")
         }
+        if let why = order.unsupportedReason(shape: shape, dtype: dtype, encoding: encoding) {
+            throw WeightFormatError.invalidWrite("tensor '\(name)': \(why)")
+        }
         let stored: [UInt8]
         switch encoding {
+        case .raw where order != .rowMajor:
+            let size = dtype.size, columns = elements / max(shape[0], 1)
+            var out = [UInt8](repeating: 0, count: rawLength)
+            out.withUnsafeMutableBytes { o in
+                for i in 0..<elements {
+                    let at = order.storedIndex(of: i, columns: columns) * size
+                    for b in 0..<size { o[at + b] = bytes[i * size + b] }
+                }
+            }
+            stored = out
         case .raw:
             stored = Array(bytes)
         case .zlib:
@@ -72,17 +87,19 @@ public final class WeightFileWriter {
             stored = try shuffled.withUnsafeBytes { try Zlib.compress($0, level: compressionLevel) }
         }
         names.insert(name)
-        pending.append(Pending(name: name, dtype: dtype, shape: shape, encoding: encoding, rawLength: rawLength,
+        pending.append(Pending(name: name, dtype: dtype, shape: shape, encoding: encoding, order: order, rawLength: rawLength,
                                stored: stored, crc32: Zlib.crc32(stored)))
     }
 
-    public func add(name: String, dtype: DType, shape: [Int], bytes: [UInt8], encoding: TensorEncoding = .raw) throws {
-        try bytes.withUnsafeBytes { try add(name: name, dtype: dtype, shape: shape, bytes: $0, encoding: encoding) }
+    public func add(name: String, dtype: DType, shape: [Int], bytes: [UInt8], encoding: TensorEncoding = .raw,
+                    order: ElementOrder = .rowMajor) throws {
+        try bytes.withUnsafeBytes { try add(name: name, dtype: dtype, shape: shape, bytes: $0, encoding: encoding, order: order) }
     }
 
-    /// Adds float values stored as `dtype` (f32, f16 or bf16; rounded to nearest even).
+    /// Adds float values (row-major) stored as `dtype` (f32, f16 or bf16; rounded to nearest
+    /// even) in `order`.
     public func add(name: String, shape: [Int], values: [Float], as dtype: DType = .f32,
-                    encoding: TensorEncoding = .raw) throws {
+                    encoding: TensorEncoding = .raw, order: ElementOrder = .rowMajor) throws {
         let bytes: [UInt8]
         switch dtype {
         case .f32:
@@ -96,7 +113,7 @@ public final class WeightFileWriter {
         case .i32, .i64, .u8:
             throw WeightFormatError.invalidWrite("tensor '\(name)': floats cannot be stored as \(dtype)")
         }
-        try add(name: name, dtype: dtype, shape: shape, bytes: bytes, encoding: encoding)
+        try add(name: name, dtype: dtype, shape: shape, bytes: bytes, encoding: encoding, order: order)
     }
 
     /// The complete file as bytes. `metadata` must be an object with `format`
@@ -173,7 +190,7 @@ public final class WeightFileWriter {
         for (t, offset) in zip(pending, offsets) {
             append(&table, UInt16(t.name.utf8.count))
             table.append(contentsOf: t.name.utf8)
-            table.append(contentsOf: [t.dtype.rawValue, t.encoding.rawValue, UInt8(t.shape.count), 0])
+            table.append(contentsOf: [t.dtype.rawValue, t.encoding.rawValue, UInt8(t.shape.count), t.order.rawValue])
             for d in t.shape { append(&table, UInt64(d)) }
             append(&table, UInt64(offset))
             append(&table, UInt64(t.stored.count))
@@ -188,7 +205,8 @@ public final class WeightFileWriter {
         let fileSize = dataOffset + (pending.last.map { offsets.last! + $0.stored.count } ?? 0)
 
         var prefix: [UInt8] = WeightFileLayout.magic
-        append(&prefix, WeightFileLayout.version)
+        // Version 1 unless an order needs version 2, so such files stay readable by older readers.
+        append(&prefix, pending.contains { $0.order != .rowMajor } ? WeightFileLayout.version : UInt32(1))
         append(&prefix, UInt32(0))
         append(&prefix, UInt32(alignment))
         append(&prefix, UInt32(pending.count))

@@ -80,7 +80,8 @@ final class DamagedFileTests: XCTestCase {
     }
 
     func testUnsupportedVersionAndEndiannessHint() {
-        expect(edited({ TZW.put(&$0, 8, UInt32(2)) }), .unsupportedVersion(2, byteSwapped: false))
+        expect(edited({ TZW.put(&$0, 8, UInt32(3)) }), .unsupportedVersion(3, byteSwapped: false))
+        expect(edited({ TZW.put(&$0, 8, UInt32(0)) }), .unsupportedVersion(0, byteSwapped: false))
         let swapped = edited { TZW.put(&$0, 8, UInt32(1).byteSwapped) }
         expect(swapped, .unsupportedVersion(0x0100_0000, byteSwapped: true))
         XCTAssertTrue(TZW.error(swapped)!.description.contains("endianness"))
@@ -197,7 +198,7 @@ final class DamagedFileTests: XCTestCase {
         expectEntry(editedEntry(0) { b, e in b[e.dtype] = 7 }, index: 0, name: "a", "unknown dtype code 7")
         expectEntry(editedEntry(1) { b, e in b[e.encoding] = 3 }, index: 1, name: "b", "unknown encoding code 3")
         expectEntry(editedEntry(1) { b, e in b[e.ndim] = 9 }, index: 1, name: "b", "ndim 9")
-        expectEntry(editedEntry(0) { b, e in b[e.reserved] = 1 }, index: 0, name: "a", "reserved byte")
+        expectEntry(editedEntry(0) { b, e in b[e.reserved] = 1 }, index: 0, name: "a", "reserved byte is 1, expected 0 in version 1")
         // A larger rank than stored: the shape swallows the following fields; lengths then disagree.
         guard case .badTableEntry(let i, _, _)? = TZW.error(editedEntry(0) { b, e in b[e.ndim] = 3 }) else { return XCTFail() }
         XCTAssertEqual(i, 0)
