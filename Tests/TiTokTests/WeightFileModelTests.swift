@@ -8,7 +8,9 @@ import WeightFormat
 /// (raw f32 used in place from the map), built by `TiTokFamily.load` from the metadata alone.
 final class WeightFileModelTests: XCTestCase {
     /// `roundedTo`: the values rounded through that 16-bit dtype first (stored as `dtype`).
-    private func writeFixture(_ f: TiTokFixture, dtype: DType, encoding: TensorEncoding, roundedTo: DType? = nil) throws -> String {
+    /// `strips`: the Linear weights stored as `strips16` (those with a multiple of 16 rows).
+    static func writeFixture(_ f: TiTokFixture, dtype: DType, encoding: TensorEncoding, roundedTo: DType? = nil,
+                             strips: Bool = false) throws -> String {
         let writer = try WeightFileWriter()
         for name in f.weights.tensorNames {
             let t = try f.weights.float32(name)
@@ -18,14 +20,21 @@ final class WeightFileModelTests: XCTestCase {
             case .bf16?: values = values.map { HalfFloat.bf16ToF32(HalfFloat.f32ToBF16($0)) }
             default: break
             }
-            try writer.add(name: name, shape: t.shape, values: values, as: dtype, encoding: encoding)
+            let order: ElementOrder = strips && TiTokTensorLayout.isLinearWeight(name) && t.shape[0] % 16 == 0 ? .strips16 : .rowMajor
+            try writer.add(name: name, shape: t.shape, values: values, as: dtype, encoding: encoding, order: order)
         }
-        let path = NSTemporaryDirectory() + "titok-\(f.name)-\(dtype)-\(encoding)-\(roundedTo.map { "\($0)" } ?? "")-\(UUID().uuidString).tzw"
+        let path = NSTemporaryDirectory() + "titok-\(f.name)-\(dtype)-\(encoding)-\(roundedTo.map { "\($0)" } ?? "")-\(strips)-\(UUID().uuidString).tzw"
         try writer.write(to: path, metadata: ModelMetadata(family: "titok", variant: f.name, config: f.config.json))
         return path
     }
 
-    private func tokenizer(_ path: String) throws -> TiTokModel {
+    private func writeFixture(_ f: TiTokFixture, dtype: DType, encoding: TensorEncoding, roundedTo: DType? = nil) throws -> String {
+        try Self.writeFixture(f, dtype: dtype, encoding: encoding, roundedTo: roundedTo)
+    }
+
+    private func tokenizer(_ path: String) throws -> TiTokModel { try Self.loadTokenizer(path) }
+
+    static func loadTokenizer(_ path: String) throws -> TiTokModel {
         let file = try WeightFile(path: path)
         guard case .tokenizer(let t) = try TiTokFamily().load(metadata: file.metadata, tensors: file, options: LoadOptions()),
               let model = t as? TiTokModel else { throw ZooError.unsupported("not a TiTok tokenizer") }
@@ -176,5 +185,30 @@ final class WeightFileModelTests: XCTestCase {
         let vq = try TiTokFixture("tiny_vq8k_r64_t16").model()
         let q = try (try TiTokFixture("tiny_vq8k_r64_t16").pixels()).withUnsafeBufferPointer { try vq.encode(pixels: $0, batch: 2) }
         XCTAssertThrowsError(try q.sampledLatents(seed: 1))
+    }
+}
+
+/// Linear weights stored as `strips16` (the AVX2 kernel's packed layout, used from the map without
+/// packing; other kernels read the rows back and pack them): every output equals the safetensors
+/// model's, bit for bit, on every matrix engine (scripts/test runs this class on each).
+final class StoredStripsModelTests: XCTestCase {
+    func testStripsFilesGiveTheSameOutputsAsTheSafetensors() throws {
+        for name in TiTokFixture.all {
+            let f = try TiTokFixture(name)
+            let path = try WeightFileModelTests.writeFixture(f, dtype: .f32, encoding: .raw, strips: true)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let file = try WeightFile(path: path)
+            let stored = file.entries.filter { $0.order == .strips16 }.map(\.name)
+            XCTAssertGreaterThanOrEqual(stored.count, 4 * (f.config.encoder.layers + f.config.decoder.layers), name)
+            let fromFile = try WeightFileModelTests.loadTokenizer(path), direct = try f.model()
+            let px = try f.pixels()
+            let a = try px.withUnsafeBufferPointer { try fromFile.encode(pixels: $0, batch: f.batch) }
+            let b = try px.withUnsafeBufferPointer { try direct.encode(pixels: $0, batch: f.batch) }
+            XCTAssertEqual(a.tokens, b.tokens, name)
+            XCTAssertEqual(a.preQuantization, b.preQuantization, name)
+            let da = try a.latents.withUnsafeBufferPointer { try fromFile.decode(latents: $0, batch: f.batch) }
+            let db = try b.latents.withUnsafeBufferPointer { try direct.decode(latents: $0, batch: f.batch) }
+            XCTAssertEqual(da, db, name)
+        }
     }
 }
