@@ -22,6 +22,7 @@ from checkpoint_inputs import Inputs, download_from_hub, load_config, load_tenso
 from checkpoint_types import ConversionError  # noqa: E402
 from conversion_plan import Plan, plan_conversion  # noqa: E402
 from tensor_conversion import tensor_specs  # noqa: E402
+from titok_arch import is_linear_weight  # noqa: E402
 
 VERSION = "1.0.0"
 CONVERTER = f"convert_checkpoint.py {VERSION}"
@@ -83,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="store tensors raw (default; used in place from a memory map) or zlib-compressed")
     p.add_argument("--shuffle", action="store_true",
                    help="byte-shuffle before zlib (implies --compress zlib; compresses floats better)")
+    p.add_argument("--layout", choices=("strips16", "row-major"), default="strips16",
+                   help="how a tokenizer's Linear weights are stored: strips16 (default; the AVX2 kernel's packed "
+                        "layout, used straight from the memory map with nothing packed on first use; raw f32 "
+                        "only, other dtypes and compressed files stay row-major) or row-major (a version 1 "
+                        "file, as older builds read)")
     p.add_argument("--alignment", type=int, choices=(64, 4096), default=64,
                    help="tensor record alignment in bytes (default 64; 4096 for page alignment)")
     p.add_argument("--variant", metavar="NAME",
@@ -218,7 +224,8 @@ def convert(args) -> int:
     os.makedirs(folder, exist_ok=True)
 
     warnings: list[str] = []
-    specs = tensor_specs(plan.tensors, args.dtype, encoding, warnings)
+    strips = (lambda name: plan.family == "titok" and args.layout == "strips16" and is_linear_weight(name))
+    specs = tensor_specs(plan.tensors, args.dtype, encoding, warnings, strips)
     metadata = build_metadata(plan, specs, inputs)
     raw_bytes = sum(t.numel * tzw.DTYPES[s.dtype].size for t, s in zip(plan.tensors, specs))
     progress = Progress(len(specs), raw_bytes, enabled=not args.quiet)
@@ -241,7 +248,9 @@ def convert(args) -> int:
         size_out = os.path.getsize(out)
         print(f"wrote {out}")
         print(f"  variant     {plan.variant} ({_describe(plan)})")
-        print(f"  tensors     {len(specs)}, {params / 1e6:.2f} M parameters, {metadata['dtype']}, {encoding}")
+        stored_strips = sum(s.order == "strips16" for s in specs)
+        layout = f", {stored_strips} Linear weights as strips16" if stored_strips else ""
+        print(f"  tensors     {len(specs)}, {params / 1e6:.2f} M parameters, {metadata['dtype']}, {encoding}{layout}")
         print(f"  size        {_size(size_in)} in -> {_size(size_out)} out (ratio {size_out / max(size_in, 1):.3f})")
         print(f"  time        {time.monotonic() - started:.2f} s")
     return 0

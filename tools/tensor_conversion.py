@@ -3,6 +3,8 @@ tensors keep their type), as lazy writer specs."""
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 import tzw
@@ -34,11 +36,16 @@ def convert_array(array: np.ndarray, source: str, target: str) -> np.ndarray:
     raise ConversionError(f"cannot convert {source} to {target}")
 
 
-def tensor_specs(tensors: list[SourceTensor], dtype: str, encoding: str, warnings: list[str]) -> list[tzw.TensorSpec]:
-    """Writer specs converting each tensor when it is written; f16 overflows are added to `warnings`."""
+def tensor_specs(tensors: list[SourceTensor], dtype: str, encoding: str, warnings: list[str],
+                 strips: Callable[[str], bool] = lambda name: False) -> list[tzw.TensorSpec]:
+    """Writer specs converting each tensor when it is written; f16 overflows are added to `warnings`.
+    Tensors named by `strips` are stored as strips16 where that order can hold them (raw f32
+    matrices with a multiple of 16 rows), row-major otherwise."""
     specs = []
     for t in tensors:
         target = _target(t, dtype)
+        order = "strips16" if strips(t.name) and tzw.order_problem("strips16", tuple(t.shape), target, encoding) is None \
+            else "row-major"
 
         def load(t=t, target=target):
             array = t.load()
@@ -49,5 +56,5 @@ def tensor_specs(tensors: list[SourceTensor], dtype: str, encoding: str, warning
                     warnings.append(f"{overflow} value(s) of {t.name} exceed the f16 range and became infinite")
             return out
 
-        specs.append(tzw.TensorSpec(t.name, target, tuple(t.shape), load, encoding))
+        specs.append(tzw.TensorSpec(t.name, target, tuple(t.shape), load, encoding, order))
     return specs

@@ -221,6 +221,16 @@ def _res_block(out: dict, prefix: str, cin: int, cout: int) -> None:
         out[f"{prefix}.nin_shortcut.weight"] = (cout, cout, 1, 1)
 
 
+LINEAR_WEIGHT_SUFFIXES = (".attn.in_proj_weight", ".attn.out_proj.weight", ".mlp.c_fc.weight", ".mlp.c_proj.weight")
+LINEAR_WEIGHT_NAMES = ("decoder.ffn.0.weight", "decoder.ffn.2.weight")
+
+
+def is_linear_weight(name: str) -> bool:
+    """Whether the engine reads this TiTok tensor as a Linear weight (the tensors a converted file
+    stores as strips16; Swift's TiTokTensorLayout.isLinearWeight names the same ones)."""
+    return name.endswith(LINEAR_WEIGHT_SUFFIXES) or name in LINEAR_WEIGHT_NAMES
+
+
 def titok_expected_shapes(config: Mapping[str, Any]) -> dict[str, tuple]:
     """Every tensor a TiTok model of this config has, with its shape (reference key names)."""
     we, le = config["encoder"]["width"], config["encoder"]["layers"]

@@ -1,6 +1,7 @@
-"""The TiTok Zoo weight format (`.tzw`, version 1), as docs/weight-format.md defines it: constants
-and limits, element types, encodings, the header and table-entry layouts, byte shuffling, and
-the float conversions (bfloat16 as uint16 bit patterns: numpy has no bf16 type)."""
+"""The TiTok Zoo weight format (`.tzw`, versions 1 and 2), as docs/weight-format.md defines it:
+constants and limits, element types, encodings, element orders, the header and table-entry
+layouts, byte shuffling, and the float conversions (bfloat16 as uint16 bit patterns: numpy has
+no bf16 type)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from typing import Any, Mapping
 import numpy as np
 
 MAGIC = b"TZWEIGHT"
-VERSION = 1
+VERSION = 2                  # the newest; written only when a tensor is not stored row-major
+READABLE_VERSIONS = (1, 2)
 HEADER_SIZE = 80
 FORMAT_NAME = "titok-zoo-weights"
 MAX_TENSORS = 1_000_000
@@ -55,6 +57,13 @@ DTYPE_BY_CODE: dict[int, DType] = {d.code: d for d in DTYPES.values()}
 
 ENCODINGS = {"raw": 0, "zlib": 1, "zlib+shuffle": 2}
 ENCODING_NAMES = {v: k for k, v in ENCODINGS.items()}
+
+# Element orders (version 2; in version 1 the byte is reserved and 0): row-major, or strips16: a
+# raw f32 matrix [n, k] (trailing dimensions of 1 allowed, n a multiple of 16) as n / 16 strips,
+# each [k][16] (element (r, c) at (r // 16) * 16k + c * 16 + r % 16).
+ORDERS = {"row-major": 0, "strips16": 1}
+ORDER_NAMES = {v: k for k, v in ORDERS.items()}
+STRIP_ROWS = 16
 
 
 class TZWError(Exception):
@@ -105,6 +114,36 @@ def unshuffle_bytes(shuffled: bytes, element_size: int) -> bytes:
     return np.frombuffer(shuffled, dtype=np.uint8).reshape(element_size, -1).T.tobytes()
 
 
+def order_problem(order: str, shape: tuple[int, ...], dtype: str, encoding: str) -> str | None:
+    """Why a tensor of this shape, dtype and encoding cannot be stored in `order`; None if it can."""
+    if order == "row-major":
+        return None
+    if order != "strips16":
+        return f"unknown element order {order!r}"
+    if dtype != "f32" or encoding != "raw":
+        return f"strips16 is for raw f32 tensors (got {dtype}, {encoding})"
+    if len(shape) < 2 or any(d != 1 for d in shape[2:]):
+        return f"strips16 needs a matrix [n, k] (trailing dimensions of 1 allowed), got shape {list(shape)}"
+    if shape[0] % STRIP_ROWS:
+        return f"strips16 needs n a multiple of 16, got shape {list(shape)}"
+    return None
+
+
+def to_strips16(array: np.ndarray) -> np.ndarray:
+    """A row-major matrix [n, k, 1...] in strips16 order, as a flat array."""
+    n = array.shape[0]
+    matrix = np.asarray(array).reshape(n, -1)
+    return np.ascontiguousarray(matrix.reshape(n // STRIP_ROWS, STRIP_ROWS, -1).transpose(0, 2, 1)).reshape(-1)
+
+
+def from_strips16(flat: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """The row-major tensor of `shape` from its strips16 elements."""
+    n = shape[0]
+    k = int(np.prod(shape[1:])) if len(shape) > 1 else 1
+    strips = np.asarray(flat).reshape(n // STRIP_ROWS, k, STRIP_ROWS)
+    return np.ascontiguousarray(strips.transpose(0, 2, 1)).reshape(shape)
+
+
 def align_up(value: int, alignment: int) -> int:
     return (value + alignment - 1) // alignment * alignment
 
@@ -125,11 +164,13 @@ class TableEntry:
     stored_length: int
     raw_length: int
     crc32: int
+    order: str = "row-major"
 
     def encode(self) -> bytes:
         name = self.name.encode("utf-8")
         out = struct.pack("<H", len(name)) + name
-        out += struct.pack("<BBBB", DTYPES[self.dtype].code, ENCODINGS[self.encoding], len(self.shape), 0)
+        out += struct.pack("<BBBB", DTYPES[self.dtype].code, ENCODINGS[self.encoding], len(self.shape),
+                           ORDERS[self.order])
         out += struct.pack(f"<{len(self.shape)}Q", *self.shape)
         out += struct.pack("<QQQI", self.offset, self.stored_length, self.raw_length, self.crc32)
         return out

@@ -15,8 +15,9 @@ import numpy as np
 
 from tzw_layout import (DTYPE_BY_CODE, DTYPES, ENCODING_NAMES, FORMAT_NAME, HEADER_SIZE, MAGIC, MAX_DIM,
                         MAX_METADATA, MAX_NAME, MAX_NDIM, MAX_TABLE, MAX_TENSORS, MIN_METADATA,
-                        REQUIRED_METADATA_KEYS, VERSION, _HEADER, Header, TableEntry, TZWError, align_up,
-                        check_alignment, to_float32, unshuffle_bytes)
+                        ORDER_NAMES, READABLE_VERSIONS, REQUIRED_METADATA_KEYS, _HEADER, Header, TableEntry,
+                        TZWError, align_up, check_alignment, from_strips16, order_problem, to_float32,
+                        unshuffle_bytes)
 
 
 class TZWFile:
@@ -57,10 +58,10 @@ class TZWFile:
         if fields[0] != MAGIC:
             raise TZWError(f"not a .tzw file (magic {fields[0]!r})")
         h = Header(*fields[1:])
-        if h.version != VERSION:
+        if h.version not in READABLE_VERSIONS:
             hint = " (byte-swapped: wrong endianness?)" if int.from_bytes(
-                h.version.to_bytes(4, "little"), "big") < 256 else ""
-            raise TZWError(f"unsupported version {h.version}{hint}; this reader knows version {VERSION}")
+                h.version.to_bytes(4, "little"), "big") in READABLE_VERSIONS else ""
+            raise TZWError(f"unsupported version {h.version}{hint}; this reader knows versions 1 and 2")
         if h.flags != 0:
             raise TZWError(f"flags {h.flags:#x} are not zero")
         check_alignment(h.alignment)
@@ -147,13 +148,19 @@ class TZWFile:
                 raise TZWError(f"tensor {name}: unknown encoding {enc}")
             if ndim > MAX_NDIM:
                 raise TZWError(f"tensor {name}: ndim {ndim} exceeds {MAX_NDIM}")
-            if reserved != 0:
-                raise TZWError(f"tensor {name}: reserved byte is {reserved}, not 0")
+            if h.version == 1 and reserved != 0:
+                raise TZWError(f"tensor {name}: reserved byte is {reserved}, not 0 in version 1")
+            if reserved not in ORDER_NAMES:
+                raise TZWError(f"tensor {name}: unknown element order code {reserved}")
+            order = ORDER_NAMES[reserved]
             shape = struct.unpack(f"<{ndim}Q", take(8 * ndim, "shape", i))
             if any(d > MAX_DIM for d in shape):
                 raise TZWError(f"tensor {name}: a dimension exceeds 2^40")
             offset, stored, raw_length, crc = struct.unpack("<QQQI", take(28, "offsets", i))
             dtype = DTYPE_BY_CODE[code]
+            problem = order_problem(order, shape, dtype.name, ENCODING_NAMES[enc])
+            if problem:
+                raise TZWError(f"tensor {name}: {problem}")
             expected_raw = math.prod(shape) * dtype.size  # Python ints cannot overflow
             if raw_length != expected_raw:
                 raise TZWError(f"tensor {name}: raw_length {raw_length} is not {expected_raw} "
@@ -172,7 +179,7 @@ class TZWFile:
             if h.data_offset + offset + stored > h.file_size:
                 raise TZWError(f"tensor {name}: record runs past the end of the file")
             running = offset + stored
-            entries.append(TableEntry(name, dtype.name, encoding, shape, offset, stored, raw_length, crc))
+            entries.append(TableEntry(name, dtype.name, encoding, shape, offset, stored, raw_length, crc, order))
         if pos != len(table):
             raise TZWError(f"tensor table has {len(table) - pos} bytes left over")
         expected_size = h.data_offset + running
@@ -197,7 +204,8 @@ class TZWFile:
         return self._data[start:start + e.stored_length]
 
     def raw_bytes(self, name: str) -> bytes:
-        """The tensor's raw little-endian bytes, after checking its CRC and inflating."""
+        """The tensor's raw little-endian bytes in its stored element order, after checking its
+        CRC and inflating."""
         e = self.entry(name)
         stored = self.stored_bytes(name)
         if zlib.crc32(stored) != e.crc32:
@@ -217,9 +225,13 @@ class TZWFile:
         return raw
 
     def array(self, name: str) -> np.ndarray:
-        """The tensor in its stored dtype (bf16 as uint16 bit patterns), shaped."""
+        """The tensor in its stored dtype (bf16 as uint16 bit patterns), shaped, row-major
+        whatever its stored element order."""
         e = self.entry(name)
-        return np.frombuffer(self.raw_bytes(name), dtype=DTYPES[e.dtype].numpy).reshape(e.shape)
+        flat = np.frombuffer(self.raw_bytes(name), dtype=DTYPES[e.dtype].numpy)
+        if e.order == "strips16":
+            return from_strips16(flat, e.shape)
+        return flat.reshape(e.shape)
 
     def float32(self, name: str) -> np.ndarray:
         e = self.entry(name)

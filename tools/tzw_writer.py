@@ -18,18 +18,20 @@ import numpy as np
 from tzw_layout import (DTYPES, ENCODINGS, FORMAT_NAME, HEADER_SIZE, MAGIC, MAX_DIM, MAX_METADATA, MAX_NAME,
                         MAX_NDIM, MAX_TABLE, MAX_TENSORS, MIN_METADATA, REQUIRED_METADATA_KEYS, VERSION, _HEADER,
                         TableEntry, TZWError, align_up, check_alignment, encode_metadata, entry_size,
-                        shuffle_bytes)
+                        order_problem, shuffle_bytes, to_strips16)
 
 
 @dataclass
 class TensorSpec:
     """A tensor to write: its name, format dtype, shape and a callable producing its elements
-    (a numpy array of the dtype's storage type, any layout; called once, when it is written)."""
+    (a numpy array of the dtype's storage type, any memory layout, row-major values; called once,
+    when it is written), stored with `encoding` in element `order` ("row-major" or "strips16")."""
     name: str
     dtype: str
     shape: tuple[int, ...]
     load: Callable[[], np.ndarray]
     encoding: str = "raw"
+    order: str = "row-major"
 
 
 def _check_spec(spec: TensorSpec) -> int:
@@ -46,6 +48,9 @@ def _check_spec(spec: TensorSpec) -> int:
     for d in spec.shape:
         if not isinstance(d, int) or d < 0 or d > MAX_DIM:
             raise TZWError(f"tensor {spec.name}: dimension {d!r} out of range")
+    problem = order_problem(spec.order, tuple(spec.shape), spec.dtype, spec.encoding)
+    if problem:
+        raise TZWError(f"tensor {spec.name}: {problem}")
     return math.prod(spec.shape) * DTYPES[spec.dtype].size
 
 
@@ -64,7 +69,8 @@ def write_tzw(path: str | os.PathLike, metadata: Mapping[str, Any], tensors: Ite
               workers: int = 1) -> list[TableEntry]:
     """Writes a .tzw file, a few tensors in memory at a time. The table's size is known from the
     names and ranks alone, so records are written first at `data_offset`, then the header,
-    metadata and table in front of them. `workers` threads compress. Returns the table."""
+    metadata and table in front of them. `workers` threads compress. Written as version 1 unless a
+    tensor is stored in another order than row-major (version 2). Returns the table."""
     check_alignment(alignment)
     specs = list(tensors)
     if len(specs) > MAX_TENSORS:
@@ -101,7 +107,7 @@ def write_tzw(path: str | os.PathLike, metadata: Mapping[str, Any], tensors: Ite
                 f.write(b"\0" * (offset - position))
             f.write(stored)
             entry = TableEntry(spec.name, spec.dtype, spec.encoding, tuple(spec.shape), offset,
-                               len(stored), raw_length, zlib.crc32(stored))
+                               len(stored), raw_length, zlib.crc32(stored), spec.order)
             entries.append(entry)
             position = offset + len(stored)
             if progress:
@@ -110,7 +116,8 @@ def write_tzw(path: str | os.PathLike, metadata: Mapping[str, Any], tensors: Ite
         table = b"".join(e.encode() for e in entries)
         assert len(table) == table_length
         index_crc = zlib.crc32(meta_bytes + table)
-        head = _HEADER.pack(MAGIC, VERSION, 0, alignment, len(entries), HEADER_SIZE, len(meta_bytes),
+        version = VERSION if any(s.order != "row-major" for s in specs) else 1
+        head = _HEADER.pack(MAGIC, version, 0, alignment, len(entries), HEADER_SIZE, len(meta_bytes),
                             table_offset, table_length, data_offset, file_size, 0, index_crc)
         head_crc = zlib.crc32(head[:72])
         head = head[:72] + struct.pack("<II", head_crc, index_crc)
@@ -149,6 +156,8 @@ def _raw_bytes(spec: TensorSpec, raw_length: int) -> bytes:
                        f"(expected {storage})")
     if tuple(array.shape) != tuple(spec.shape):
         raise TZWError(f"tensor {spec.name}: array shape {list(array.shape)} is not {list(spec.shape)}")
+    if spec.order == "strips16":
+        array = to_strips16(np.asarray(array, dtype=storage.newbyteorder("<")))
     raw = np.ascontiguousarray(array, dtype=storage.newbyteorder("<")).tobytes()
     if len(raw) != raw_length:
         raise TZWError(f"tensor {spec.name}: {len(raw)} bytes, expected {raw_length}")

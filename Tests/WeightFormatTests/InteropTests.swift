@@ -45,4 +45,22 @@ final class InteropTests: XCTestCase {
         XCTAssertEqual(swift.entries.map(\.crc32), pythonRaw.map(\.crc32))
         XCTAssertEqual(swift.entries.map(\.shape), pythonRaw.map(\.shape))
     }
+
+    /// strips16 tensors written by the Python writer (make_python_strips_fixture.py) read back
+    /// row-major here, and the Swift writer stores the same values in the same bytes.
+    func testPythonWrittenStripsReadRowMajorAndMatchTheSwiftWriter() throws {
+        let path = URL(fileURLWithPath: Self.path).deletingLastPathComponent().appendingPathComponent("python_strips16.tzw").path
+        let file = try WeightFile(path: path, verifyChecksums: true)
+        XCTAssertEqual(file.header.version, 2)
+        let w = try WeightFileWriter()
+        for name in ["w", "conv"] {
+            let entry = try XCTUnwrap(file.entry(named: name))
+            XCTAssertEqual(entry.order, .strips16)
+            let values = Array(try file.float32(name).buffer)
+            XCTAssertEqual(values, Array(try file.float32("expected.\(name)").buffer), name)
+            try w.add(name: name, shape: entry.shape, values: values, order: .strips16)
+        }
+        let swift = try WeightFile(bytes: try w.serialized(metadata: file.metadata.raw))
+        XCTAssertEqual(swift.entries.map(\.crc32), file.entries.prefix(2).map(\.crc32))
+    }
 }

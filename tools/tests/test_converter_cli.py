@@ -143,3 +143,31 @@ def test_usage_errors_are_one_line_with_status_1(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1  # argparse's wording of the choices varies between Python versions
     assert lines[0].startswith("convert_checkpoint: error: argument --dtype: invalid choice") and "f8" in lines[0]
+
+
+@pytest.mark.parametrize("case", ["tiny_legacy_vq_r64_t32", "tiny_vq8k_r64_t16"])
+def test_linear_weights_are_stored_as_strips16_by_default(tmp_path, convert, case):
+    from titok_arch import is_linear_weight
+    code, out, err = convert(fixture_dir(case), "--out", tmp_path / "s.tzw")
+    assert code == 0, err
+    with tzw.TZWFile(tmp_path / "s.tzw") as f:
+        assert f.header.version == 2
+        strips = {e.name for e in f.entries if e.order == "strips16"}
+        assert strips == {e.name for e in f.entries if is_linear_weight(e.name) and e.shape[0] % 16 == 0}
+        assert len(strips) >= 4 * (f.metadata["config"]["encoder"]["layers"] + f.metadata["config"]["decoder"]["layers"])
+        assert f"{len(strips)} Linear weights as strips16" in out
+    code, _, err = convert(fixture_dir(case), "--out", tmp_path / "r.tzw", "--layout", "row-major")
+    assert code == 0, err
+    with tzw.TZWFile(tmp_path / "r.tzw") as plain, tzw.TZWFile(tmp_path / "s.tzw") as strips_file:
+        assert plain.header.version == 1
+        assert {e.order for e in plain.entries} == {"row-major"}
+        for name in plain.names:  # the same values, whichever order they are stored in
+            assert (plain.array(name) == strips_file.array(name)).all(), name
+
+
+@pytest.mark.parametrize("options", [("--dtype", "f16"), ("--compress", "zlib")])
+def test_strips16_only_for_raw_f32(tmp_path, convert, options):
+    code, _, err = convert(fixture_dir(CASE), "--out", tmp_path / "m.tzw", *options)
+    assert code == 0, err
+    with tzw.TZWFile(tmp_path / "m.tzw") as f:
+        assert f.header.version == 1 and {e.order for e in f.entries} == {"row-major"}
