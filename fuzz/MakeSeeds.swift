@@ -29,6 +29,11 @@ struct MakeSeeds {
         try f64.add(name: "u", dtype: .u8, shape: [5], bytes: [1, 2, 3, 4, 5], encoding: .zlib)
         try f64.add(name: "i", dtype: .i32, shape: [1, 1], bytes: [9, 0, 0, 0])
         seeds.append(("f64_u8_i32", f64))
+        let strips = try WeightFileWriter()
+        try strips.add(name: "s", shape: [16, 3], values: (0..<48).map(Float.init), order: .strips16)
+        try strips.add(name: "k", shape: [32, 1, 1, 1], values: (0..<32).map(Float.init), order: .strips16)
+        try strips.add(name: "b", shape: [16], values: [Float](repeating: 1, count: 16))
+        seeds.append(("strips16_v2", strips))
         for (name, writer) in seeds {
             let bytes = try writer.serialized(metadata: metadata)
             try Data(bytes).write(to: URL(fileURLWithPath: "\(dir)/\(name).tzw"))
