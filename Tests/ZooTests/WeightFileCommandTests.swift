@@ -10,13 +10,16 @@ final class WeightFileCommandTests: XCTestCase {
         let r = try ZooBinary.run(["info", model])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("custom-\(caseName) (family titok)"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("tensors:     75 (f32 75; raw 75)"), r.stdout)
+        // The converter stores the 16 transformer Linear weights and decoder.ffn.0 as strips16.
+        XCTAssertTrue(r.stdout.contains("tensors:     75 (f32 75; raw 75; row-major 58, strips16 17)"), r.stdout)
+        XCTAssertTrue(r.stdout.contains(".tzw version 2"), r.stdout)
         XCTAssertTrue(r.stdout.contains("custom model"), r.stdout)
         let j = try ZooBinary.run(["info", model, "--json"])
         XCTAssertEqual(j.status, 0, j.stderr)
         let o = try j.json()
         XCTAssertEqual(o["variant"] as? String, "custom-\(caseName)")
         XCTAssertEqual(o["tensorCount"] as? Int, 75)
+        XCTAssertEqual(o["orderCounts"] as? [String: Int], ["row-major": 58, "strips16": 17])
         XCTAssertEqual((o["config"] as? [String: Any])?["codebook_size"] as? Int, 8192)
         XCTAssertEqual(o["family_registered"] as? Bool, true)
     }
