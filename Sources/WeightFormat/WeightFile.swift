@@ -224,8 +224,7 @@ extension WeightFile {
     static func gather(_ entry: TensorEntry, _ raw: UnsafeRawBufferPointer, elements: Range<Int>,
                        into destination: UnsafeMutablePointer<Float>) {
         let first = elements.lowerBound, columns = entry.elementCount / max(entry.shape[0], 1)
-        for i in elements {
-            let at = entry.order.storedIndex(of: i, columns: columns)
+        entry.order.forEachStoredIndex(elements, columns: columns) { i, at in
             destination[i - first] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * at, as: UInt32.self)))
         }
     }

@@ -50,8 +50,8 @@ public enum ElementOrder: UInt8, Sendable, CaseIterable, CustomStringConvertible
         }
     }
 
-    /// Position in the record of row-major element `index` of a tensor with `rows` x `columns`
-    /// elements stored in this order.
+    /// Position in the record of row-major element `index` of a matrix with `columns` columns
+    /// stored in this order.
     @inline(__always)
     public func storedIndex(of index: Int, columns: Int) -> Int {
         switch self {
@@ -59,7 +59,26 @@ public enum ElementOrder: UInt8, Sendable, CaseIterable, CustomStringConvertible
             return index
         case .strips16:
             let r = index / columns, c = index - r * columns
-            return (r >> 4) * (columns << 4) + (c << 4) + (r & 15)
+            return (r / 16) * (columns * 16) + c * 16 + r % 16
+        }
+    }
+
+    /// Calls `body(i, storedIndex(of: i))` for each row-major element index `i` in `elements`
+    /// of a matrix with `columns` columns, in order, one division per call rather than per element.
+    @inline(__always)
+    public func forEachStoredIndex(_ elements: Range<Int>, columns: Int, _ body: (Int, Int) -> Void) {
+        guard !elements.isEmpty, columns > 0 else { return }
+        let step = self == .rowMajor ? 1 : 16
+        var r = elements.lowerBound / columns, i = elements.lowerBound
+        while i < elements.upperBound {
+            let rowStart = r * columns, end = min(elements.upperBound, rowStart + columns)
+            var at = storedIndex(of: i, columns: columns)
+            while i < end {
+                body(i, at)
+                i += 1
+                at += step
+            }
+            r += 1
         }
     }
 

@@ -71,9 +71,8 @@ public final class WeightFileWriter {
             let size = dtype.size, columns = elements / max(shape[0], 1)
             var out = [UInt8](repeating: 0, count: rawLength)
             out.withUnsafeMutableBytes { o in
-                for i in 0..<elements {
-                    let at = order.storedIndex(of: i, columns: columns) * size
-                    for b in 0..<size { o[at + b] = bytes[i * size + b] }
+                order.forEachStoredIndex(0..<elements, columns: columns) { i, at in
+                    o.baseAddress!.advanced(by: at * size).copyMemory(from: bytes.baseAddress!.advanced(by: i * size), byteCount: size)
                 }
             }
             stored = out

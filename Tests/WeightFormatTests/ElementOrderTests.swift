@@ -46,6 +46,12 @@ final class ElementOrderTests: XCTestCase {
         var rows = [Float](repeating: .nan, count: 3 * 5)
         deferred.read(elements: 17 * 5..<20 * 5, into: &rows)
         XCTAssertEqual(rows, Array(a[85..<100]))
+        // Any element range, starting and ending inside rows and crossing a strip boundary.
+        for range in [0..<1, 3..<4, 83..<101, 77..<83, 0..<160, 159..<160] {
+            var part = [Float](repeating: .nan, count: range.count)
+            deferred.read(elements: range, into: &part)
+            XCTAssertEqual(part, Array(a[range]), "\(range)")
+        }
         XCTAssertEqual(try f.rawBytes("a"), strips(a, n: 32, k: 5).withUnsafeBytes { Array($0) })
         XCTAssertEqual(WeightFileSummary(f).orderCounts, ["strips16": 2, "row-major": 1])
     }
