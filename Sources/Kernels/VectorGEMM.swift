@@ -267,9 +267,10 @@ public final class PackedLinearWeight: @unchecked Sendable {
     /// inFeatures values as outFeatures / 16 strips of [inFeatures][16] (a `strips16` tensor of
     /// a mapped weight file, kept valid by `owner`), used in place by that kernel, which then
     /// packs nothing. Other kernels read the weight's rows through `readRows` (row-major) and
-    /// pack or widen them as usual. outFeatures must be a multiple of 16.
+    /// pack or widen them as usual, then run `releaseSource` (never run when used in place).
+    /// outFeatures must be a multiple of 16.
     public init(strips: UnsafePointer<Float>, outFeatures: Int, inFeatures: Int, owner: AnyObject,
-                readRows: @escaping RowReader) {
+                readRows: @escaping RowReader, releaseSource: (@Sendable () -> Void)? = nil) {
         precondition(outFeatures % 16 == 0, "stored strips need a multiple of 16 outputs, got \(outFeatures)")
         source = nil
         storedStrips = strips
@@ -277,7 +278,7 @@ public final class PackedLinearWeight: @unchecked Sendable {
         self.readRows = readRows
         self.outFeatures = outFeatures
         self.inFeatures = inFeatures
-        releaseSource = nil
+        self.releaseSource = releaseSource
     }
 
     deinit {
@@ -285,7 +286,8 @@ public final class PackedLinearWeight: @unchecked Sendable {
         widened?.deallocate()
     }
 
-    /// The [out, in] weight as float32 (for OpenBLAS): in place, or read once and kept.
+    /// The [out, in] weight as float32 (for OpenBLAS): in place, or read once and kept (then
+    /// `releaseSource` runs, as after packing).
     public var weight: UnsafePointer<Float> {
         if let source { return source }
         lock.lock()
@@ -294,6 +296,7 @@ public final class PackedLinearWeight: @unchecked Sendable {
         let p = UnsafeMutablePointer<Float>.allocate(capacity: max(1, outFeatures * inFeatures))
         readRows.unsafelyUnwrapped(0, outFeatures, p)
         widened = p
+        releaseSource?()
         return UnsafePointer(p)
     }
 

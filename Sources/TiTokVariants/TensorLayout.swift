@@ -147,11 +147,12 @@ struct CheckedWeights {
         if let file = tensors as? WeightFile, let strips = file.strips16(name), let deferred = deferred(name),
            strips.rows == n, strips.columns == k, let base = strips.buffer.baseAddress {
             // Stored in the AVX2 kernel's layout: used in place from the map (nothing packed,
-            // nothing given back); other kernels read its rows back in row-major order.
+            // nothing given back); other kernels read its rows back in row-major order, and the
+            // mapped strips are given back once their packed or widened copy exists.
             return PackedLinearWeight(strips: base, outFeatures: n, inFeatures: k, owner: strips.owner,
                                       readRows: { first, count, destination in
                 deferred.read(elements: first * k..<(first + count) * k, into: destination)
-            })
+            }, releaseSource: { deferred.releaseResidentPages() })
         }
         if let deferred = deferred(name) {
             return PackedLinearWeight(outFeatures: n, inFeatures: k, readRows: { first, count, destination in
