@@ -240,27 +240,18 @@ public final class PackedLinearWeight: @unchecked Sendable {
 
     /// A float32 weight kept valid by `owner`. `releaseSource` runs once after packing: a
     /// memory-mapped weight can then give its pages back (never read again by the products).
-    public init(weight: UnsafePointer<Float>, outFeatures: Int, inFeatures: Int, owner: AnyObject,
-                releaseSource: (@Sendable () -> Void)? = nil) {
-        source = weight
-        storedStrips = nil
-        self.owner = owner
-        readRows = nil
-        self.outFeatures = outFeatures
-        self.inFeatures = inFeatures
-        self.releaseSource = releaseSource
+    public convenience init(weight: UnsafePointer<Float>, outFeatures: Int, inFeatures: Int, owner: AnyObject,
+                            releaseSource: (@Sendable () -> Void)? = nil) {
+        self.init(source: weight, storedStrips: nil, owner: owner, readRows: nil, outFeatures: outFeatures,
+                  inFeatures: inFeatures, releaseSource: releaseSource)
     }
 
     /// A weight read through `readRows` when it is first needed (packing, or the float32 copy
     /// OpenBLAS uses); `releaseSource` runs once after packing.
-    public init(outFeatures: Int, inFeatures: Int, readRows: @escaping RowReader, releaseSource: (@Sendable () -> Void)? = nil) {
-        source = nil
-        storedStrips = nil
-        owner = nil
-        self.readRows = readRows
-        self.outFeatures = outFeatures
-        self.inFeatures = inFeatures
-        self.releaseSource = releaseSource
+    public convenience init(outFeatures: Int, inFeatures: Int, readRows: @escaping RowReader,
+                            releaseSource: (@Sendable () -> Void)? = nil) {
+        self.init(source: nil, storedStrips: nil, owner: nil, readRows: readRows, outFeatures: outFeatures,
+                  inFeatures: inFeatures, releaseSource: releaseSource)
     }
 
     /// A weight stored already in the AVX2 kernel's layout: `strips` holds the outFeatures x
@@ -269,11 +260,17 @@ public final class PackedLinearWeight: @unchecked Sendable {
     /// packs nothing. Other kernels read the weight's rows through `readRows` (row-major) and
     /// pack or widen them as usual, then run `releaseSource` (never run when used in place).
     /// outFeatures must be a multiple of 16.
-    public init(strips: UnsafePointer<Float>, outFeatures: Int, inFeatures: Int, owner: AnyObject,
-                readRows: @escaping RowReader, releaseSource: (@Sendable () -> Void)? = nil) {
+    public convenience init(strips: UnsafePointer<Float>, outFeatures: Int, inFeatures: Int, owner: AnyObject,
+                            readRows: @escaping RowReader, releaseSource: (@Sendable () -> Void)? = nil) {
         precondition(outFeatures % 16 == 0, "stored strips need a multiple of 16 outputs, got \(outFeatures)")
-        source = nil
-        storedStrips = strips
+        self.init(source: nil, storedStrips: strips, owner: owner, readRows: readRows, outFeatures: outFeatures,
+                  inFeatures: inFeatures, releaseSource: releaseSource)
+    }
+
+    private init(source: UnsafePointer<Float>?, storedStrips: UnsafePointer<Float>?, owner: AnyObject?, readRows: RowReader?,
+                 outFeatures: Int, inFeatures: Int, releaseSource: (@Sendable () -> Void)?) {
+        self.source = source
+        self.storedStrips = storedStrips
         self.owner = owner
         self.readRows = readRows
         self.outFeatures = outFeatures

@@ -173,50 +173,33 @@ public struct TensorEntry: Sendable, Equatable, Codable {
     public var elementCount: Int { rawLength / dtype.size }
 }
 
-extension DType: Codable {
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        let name = try c.decode(String.self)
-        guard let d = DType(name: name) else {
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown dtype '\(name)'")
-        }
-        self = d
+/// Dtypes, encodings and element orders are coded in JSON (`zoo info --json`, summaries) by
+/// name: `description` out, `init?(name:)` back in.
+private func decodeName<T>(_ decoder: Decoder, kind: String, _ parse: (String) -> T?) throws -> T {
+    let c = try decoder.singleValueContainer()
+    let name = try c.decode(String.self)
+    guard let value = parse(name) else {
+        throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown \(kind) '\(name)'")
     }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(description)
-    }
+    return value
 }
 
-extension ElementOrder: Codable {
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        let name = try c.decode(String.self)
-        guard let o = ElementOrder(name: name) else {
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown element order '\(name)'")
-        }
-        self = o
-    }
+private func encodeName(_ name: String, to encoder: Encoder) throws {
+    var c = encoder.singleValueContainer()
+    try c.encode(name)
+}
 
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(description)
-    }
+extension DType: Codable {
+    public init(from decoder: Decoder) throws { self = try decodeName(decoder, kind: "dtype", DType.init(name:)) }
+    public func encode(to encoder: Encoder) throws { try encodeName(description, to: encoder) }
 }
 
 extension TensorEncoding: Codable {
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        let name = try c.decode(String.self)
-        guard let e = TensorEncoding(name: name) else {
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown encoding '\(name)'")
-        }
-        self = e
-    }
+    public init(from decoder: Decoder) throws { self = try decodeName(decoder, kind: "encoding", TensorEncoding.init(name:)) }
+    public func encode(to encoder: Encoder) throws { try encodeName(description, to: encoder) }
+}
 
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(description)
-    }
+extension ElementOrder: Codable {
+    public init(from decoder: Decoder) throws { self = try decodeName(decoder, kind: "element order", ElementOrder.init(name:)) }
+    public func encode(to encoder: Encoder) throws { try encodeName(description, to: encoder) }
 }

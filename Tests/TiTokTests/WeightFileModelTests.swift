@@ -34,6 +34,20 @@ final class WeightFileModelTests: XCTestCase {
 
     private func tokenizer(_ path: String) throws -> TiTokModel { try Self.loadTokenizer(path) }
 
+    /// Encodes the fixture's pixels with both models and decodes each one's latents: tokens,
+    /// pre-quantization latents and pixels must be the same bits.
+    static func assertSameOutputs(_ a: TiTokModel, _ b: TiTokModel, _ f: TiTokFixture,
+                                  file: StaticString = #filePath, line: UInt = #line) throws {
+        let px = try f.pixels()
+        let ea = try px.withUnsafeBufferPointer { try a.encode(pixels: $0, batch: f.batch) }
+        let eb = try px.withUnsafeBufferPointer { try b.encode(pixels: $0, batch: f.batch) }
+        XCTAssertEqual(ea.tokens, eb.tokens, f.name, file: file, line: line)
+        XCTAssertEqual(ea.preQuantization, eb.preQuantization, f.name, file: file, line: line)
+        let da = try ea.latents.withUnsafeBufferPointer { try a.decode(latents: $0, batch: f.batch) }
+        let db = try eb.latents.withUnsafeBufferPointer { try b.decode(latents: $0, batch: f.batch) }
+        XCTAssertEqual(da, db, f.name, file: file, line: line)
+    }
+
     static func loadTokenizer(_ path: String) throws -> TiTokModel {
         let file = try WeightFile(path: path)
         guard case .tokenizer(let t) = try TiTokFamily().load(metadata: file.metadata, tensors: file, options: LoadOptions()),
@@ -46,15 +60,7 @@ final class WeightFileModelTests: XCTestCase {
             let f = try TiTokFixture(name)
             let path = try writeFixture(f, dtype: .f32, encoding: .raw)
             defer { try? FileManager.default.removeItem(atPath: path) }
-            let fromFile = try tokenizer(path), direct = try f.model()
-            let px = try f.pixels()
-            let a = try px.withUnsafeBufferPointer { try fromFile.encode(pixels: $0, batch: f.batch) }
-            let b = try px.withUnsafeBufferPointer { try direct.encode(pixels: $0, batch: f.batch) }
-            XCTAssertEqual(a.tokens, b.tokens, name)
-            XCTAssertEqual(a.preQuantization, b.preQuantization, name)
-            let da = try a.latents.withUnsafeBufferPointer { try fromFile.decode(latents: $0, batch: f.batch) }
-            let db = try b.latents.withUnsafeBufferPointer { try direct.decode(latents: $0, batch: f.batch) }
-            XCTAssertEqual(da, db, name)
+            try Self.assertSameOutputs(try tokenizer(path), try f.model(), f)
         }
     }
 
@@ -200,15 +206,7 @@ final class StoredStripsModelTests: XCTestCase {
             let file = try WeightFile(path: path)
             let stored = file.entries.filter { $0.order == .strips16 }.map(\.name)
             XCTAssertGreaterThanOrEqual(stored.count, 4 * (f.config.encoder.layers + f.config.decoder.layers), name)
-            let fromFile = try WeightFileModelTests.loadTokenizer(path), direct = try f.model()
-            let px = try f.pixels()
-            let a = try px.withUnsafeBufferPointer { try fromFile.encode(pixels: $0, batch: f.batch) }
-            let b = try px.withUnsafeBufferPointer { try direct.encode(pixels: $0, batch: f.batch) }
-            XCTAssertEqual(a.tokens, b.tokens, name)
-            XCTAssertEqual(a.preQuantization, b.preQuantization, name)
-            let da = try a.latents.withUnsafeBufferPointer { try fromFile.decode(latents: $0, batch: f.batch) }
-            let db = try b.latents.withUnsafeBufferPointer { try direct.decode(latents: $0, batch: f.batch) }
-            XCTAssertEqual(da, db, name)
+            try WeightFileModelTests.assertSameOutputs(try WeightFileModelTests.loadTokenizer(path), try f.model(), f)
         }
     }
 }
