@@ -57,7 +57,7 @@ struct BenchCommand: ParsableCommand {
             }
         }
         let cost = (try? ModelCatalog.registry.variant(named: info.variant))?.costs[info.resolution]
-        let peak = ProcessMemory.peakResidentBytes()
+        let peak = ProcessMemory.peakResidentBytes(), split = ProcessMemory.residentSplit()
         let perImage = { (ms: Double) in ms / Double(batch) }
         let encMs = perImage(enc.mean), decMs = perImage(dec.mean)
         let encRate = cost.map { $0.encodeGFLOPs / (encMs / 1000) }
@@ -77,6 +77,7 @@ struct BenchCommand: ParsableCommand {
             if let replaced = BLASCore.selection.replaced { o["blas_core_replaced"] = .string(replaced) }
             if let encRate, let decRate { o["encode_gflops_per_s"] = .number(encRate); o["decode_gflops_per_s"] = .number(decRate) }
             if let peak { o["peak_rss_bytes"] = .int(peak) }
+            if let split { o["resident_file_bytes"] = .int(split.file); o["resident_anon_bytes"] = .int(split.anonymous) }
             print(Formatting.json(.object(o)))
             return
         }
@@ -90,7 +91,11 @@ struct BenchCommand: ParsableCommand {
         print("blas:    OpenBLAS \(blas.core) kernels" + (blas.replaced.map { " (instead of its default \($0) for this CPU)" } ?? ""))
         print("encode:  \(Formatting.ms(encMs)) per image (best \(Formatting.ms(perImage(enc.best))))" + Self.rate(encRate) + enc.stageText(perImage))
         print("decode:  \(Formatting.ms(decMs)) per image (best \(Formatting.ms(perImage(dec.best))))" + Self.rate(decRate) + dec.stageText(perImage))
-        if let peak { print("memory:  peak resident \(Formatting.bytes(peak))") }
+        if let peak {
+            print("memory:  peak resident \(Formatting.bytes(peak))" + (split.map {
+                " (after the calls: \(Formatting.bytes($0.file)) of mapped file pages, \(Formatting.bytes($0.anonymous)) anonymous)"
+            } ?? ""))
+        }
     }
 
     private static func rate(_ r: Double?) -> String { r.map { String(format: ", %.1f GFLOP/s", $0) } ?? "" }

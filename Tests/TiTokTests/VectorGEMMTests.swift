@@ -372,7 +372,8 @@ final class VectorGEMMTests: XCTestCase {
         Dense.linear(x, rows: m, weight: streamed, bias: bias, into: &b)
         Dense.linear(x, rows: m, weight: streamed, bias: bias, into: &b)
         XCTAssertEqual(a, b)
-        XCTAssertEqual(counter.releases, VectorGEMM.isEnabled ? 1 : 0)
+        // The source is given back once the packed copy (our kernels) or the float32 copy (OpenBLAS) exists.
+        XCTAssertEqual(counter.releases, 1)
         // Packing reads each 48-row panel once; the OpenBLAS engine reads the whole weight once.
         XCTAssertEqual(counter.reads, VectorGEMM.isEnabled ? (n + 47) / 48 : 1)
         let copy = streamed.weight

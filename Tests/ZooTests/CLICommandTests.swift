@@ -129,10 +129,14 @@ final class CLICommandTests: XCTestCase {
         XCTAssertGreaterThan(o["encode_ms_per_image"] as? Double ?? 0, 0)
         XCTAssertGreaterThan(o["decode_ms_per_image"] as? Double ?? 0, 0)
         XCTAssertGreaterThan(o["peak_rss_bytes"] as? Int ?? 0, 1 << 20)
+        // The converted fixture's Linear weights are used from the map: some file pages are resident.
+        XCTAssertGreaterThan(o["resident_file_bytes"] as? Int ?? 0, 0)
+        XCTAssertGreaterThan(o["resident_anon_bytes"] as? Int ?? 0, 1 << 20)
         let text = try ZooBinary.run(["bench", model, "--warmup", "0", "--iterations", "1"])
         XCTAssertEqual(text.status, 0, text.stderr)
         XCTAssertTrue(text.stdout.contains("per image"), text.stdout)
         XCTAssertTrue(text.stdout.contains("peak resident"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("of mapped file pages"), text.stdout)
     }
 
     func testRandomWeightVariantRunsEndToEnd() throws {
