@@ -283,15 +283,20 @@ public final class PackedLinearWeight: @unchecked Sendable {
         widened?.deallocate()
     }
 
-    /// The [out, in] weight as float32 (for OpenBLAS): in place, or read once and kept (then
-    /// `releaseSource` runs, as after packing).
+    /// The [out, in] weight as float32 (for OpenBLAS): in place, or read once (48-row blocks on
+    /// the compute threads) and kept, then `releaseSource` runs, as after packing.
     public var weight: UnsafePointer<Float> {
         if let source { return source }
         lock.lock()
         defer { lock.unlock() }
         if let widened { return UnsafePointer(widened) }
         let p = UnsafeMutablePointer<Float>.allocate(capacity: max(1, outFeatures * inFeatures))
-        readRows.unsafelyUnwrapped(0, outFeatures, p)
+        // Blocks of 48 rows on every compute thread (each row written by one reader call).
+        let (read, n, k) = (readRows.unsafelyUnwrapped, outFeatures, inFeatures), block = 48
+        Parallel.forEach((n + block - 1) / block) { b in
+            let first = b * block
+            read(first, min(block, n - first), p + first * k)
+        }
         widened = p
         releaseSource?()
         return UnsafePointer(p)
