@@ -144,20 +144,20 @@ struct CheckedWeights {
             throw ZooError.incompatibleWeights("tensor '\(name)' is not a Linear or 1x1 convolution weight")
         }
         let n = shape[0], k = shape[1]
-        if let file = tensors as? WeightFile, let strips = file.strips16(name), let deferred = deferred(name),
-           strips.rows == n, strips.columns == k, let base = strips.buffer.baseAddress {
-            // Stored in the AVX2 kernel's layout: used in place from the map (nothing packed,
-            // nothing given back); other kernels read its rows back in row-major order, and the
-            // mapped strips are given back once their packed or widened copy exists.
-            return PackedLinearWeight(strips: base, outFeatures: n, inFeatures: k, owner: strips.owner,
-                                      readRows: { first, count, destination in
-                deferred.read(elements: first * k..<(first + count) * k, into: destination)
-            }, releaseSource: { deferred.releaseResidentPages() })
-        }
         if let deferred = deferred(name) {
-            return PackedLinearWeight(outFeatures: n, inFeatures: k, readRows: { first, count, destination in
+            // Read row-major as float32 when packed (or widened), then its mapped pages given back.
+            let readRows: PackedLinearWeight.RowReader = { first, count, destination in
                 deferred.read(elements: first * k..<(first + count) * k, into: destination)
-            }, releaseSource: { deferred.releaseResidentPages() })
+            }
+            let release: @Sendable () -> Void = { deferred.releaseResidentPages() }
+            if let strips = (tensors as? WeightFile)?.strips16(name), strips.rows == n, strips.columns == k,
+               let base = strips.buffer.baseAddress {
+                // Stored in the AVX2 kernel's layout: that kernel uses it in place from the map
+                // (nothing packed, nothing given back); other kernels read its rows back.
+                return PackedLinearWeight(strips: base, outFeatures: n, inFeatures: k, owner: strips.owner,
+                                          readRows: readRows, releaseSource: release)
+            }
+            return PackedLinearWeight(outFeatures: n, inFeatures: k, readRows: readRows, releaseSource: release)
         }
         let t = try self(name)
         return PackedLinearWeight(weight: t.baseAddress, outFeatures: n, inFeatures: k, owner: t.owner,

@@ -151,7 +151,8 @@ public final class WeightFile: TensorProvider, @unchecked Sendable {
     /// A raw f32 `strips16` tensor's elements exactly as stored (see `ElementOrder.strips16`),
     /// in place in the map; nil for every other tensor. Valid while `owner` lives.
     public func strips16(_ name: String) -> StoredStrips? {
-        guard let entry = entry(named: name), entry.order == .strips16, entry.dtype == .f32, entry.encoding == .raw else { return nil }
+        // The parser admits strips16 only for raw f32 matrices.
+        guard let entry = entry(named: name), entry.order == .strips16 else { return nil }
         let stored = storedBytes(of: entry)
         #if _endian(little)
         guard let base = stored.baseAddress else { return nil }
