@@ -57,6 +57,19 @@ void ck_pack_row_tiles(int tile0, int tile1, int m, int k, const float *a, ptrdi
     }
 }
 
+void ck_pack_row_tile_columns(int t, int m, int k, int c0, int c1, const float *rows, ptrdiff_t ldrows, float *dst) {
+    int tiles = (m + TILE_ROWS - 1) / TILE_ROWS;
+    if (t < 0 || t >= tiles || c0 < 0 || c1 > k || c0 >= c1) return;
+    int mr = m - t * TILE_ROWS < TILE_ROWS ? m - t * TILE_ROWS : TILE_ROWS;
+    /* Sub-block by sub-block: inside one, the tile's columns are consecutive [kk][6] groups. */
+    for (int sub = c0 / SUBK * SUBK; sub < c1; sub += SUBK) {
+        int lo = c0 > sub ? c0 : sub, hi = c1 < sub + SUBK ? c1 : sub + SUBK;
+        float *out = dst + packed_offset(t, lo, tiles, k);
+        for (int kk = lo; kk < hi; kk++, out += TILE_ROWS)
+            for (int r = 0; r < TILE_ROWS; r++) out[r] = r < mr ? rows[(size_t)r * ldrows + (kk - c0)] : 0.0f;
+    }
+}
+
 /* Packs row tiles [tile0, tile1) of rows made one at a time by `make` (row i of the operand into
    `row`, k floats): each row made once, then spread over its tile's sub-blocks. */
 typedef void (*row_maker)(int i, float *row, const void *context);

@@ -18,8 +18,9 @@ public final class WinogradConv3x3: @unchecked Sendable {
     public let outChannels: Int
     /// Transformed filters: 36 [K, C] matrices, `pointFloats` apart: row-major, or on the AVX2
     /// kernel packed as row tiles (`ck_pack_row_tiles`, read by `ck_gemm_packed_rows_avx2`).
-    private let u: [Float]
-    private let rowTiles: Bool
+    private let u: UnsafeMutablePointer<Float>
+    /// Whether `u` holds row tiles (the AVX2 kernel) rather than row-major matrices.
+    let rowTiles: Bool
     private let pointFloats: Int
     private let bias: [Float]?
 
@@ -39,12 +40,40 @@ public final class WinogradConv3x3: @unchecked Sendable {
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.bias = bias.map { Array($0) }
-        var u = [Float](repeating: 0, count: 36 * kc)
-        u.withUnsafeMutableBufferPointer { ub in
-            let dst = ub.baseAddress!, src = weight.baseAddress!
-            // Blocks of 64 consecutive filters into a local [36][64] buffer, then 36 contiguous
-            // copies: the 36 points of one filter lie kc floats apart, so writing them straight
-            // into u would touch 36 pages per filter.
+        let src = weight.baseAddress!
+        rowTiles = VectorGEMM.usesPackedRows
+        if rowTiles {
+            // Straight into the kernel's row tiles: each work item transforms the filters of one
+            // tile's rows over a block of input channels into a local [36][6][block] buffer and
+            // writes its 36 pieces where ck_pack_row_tiles would put them (no row-major copy).
+            let tiles = VectorGEMM.packedRowTiles(outChannels), tileRows = VectorGEMM.packedTileRows
+            let floats = Int(ck_packed_rows_count(Int32(outChannels), Int32(inChannels)))
+            let dst = AlignedFloats.allocate(36 * floats)
+            let block = 64, blocks = (inChannels + block - 1) / block
+            Parallel.forEach(tiles * blocks) { item in
+                let t = item / blocks, c0 = item % blocks * block, count = min(block, inChannels - c0)
+                let rows = min(tileRows, outChannels - t * tileRows)
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: 36 * tileRows * block) { local in
+                    let l = local.baseAddress!
+                    for r in 0..<rows {
+                        let filters = src + ((t * tileRows + r) * inChannels + c0) * 9
+                        for j in 0..<count {
+                            WinogradF43.transformFilter(filters + j * 9, l + r * block + j, stride: tileRows * block)
+                        }
+                    }
+                    for p in 0..<36 {
+                        ck_pack_row_tile_columns(Int32(t), Int32(outChannels), Int32(inChannels), Int32(c0), Int32(c0 + count),
+                                                 l + p * tileRows * block, block, dst + p * floats)
+                    }
+                }
+            }
+            u = dst
+            pointFloats = floats
+        } else {
+            // Row-major [36][K][C]: blocks of 64 consecutive filters into a local [36][64] buffer,
+            // then 36 contiguous copies (the 36 points of one filter lie kc floats apart, so
+            // writing them straight into u would touch 36 pages per filter).
+            let dst = AlignedFloats.allocate(36 * kc)
             let block = 64
             Parallel.forEach((kc + block - 1) / block) { b in
                 let i0 = b * block, count = min(block, kc - i0)
@@ -54,27 +83,15 @@ public final class WinogradConv3x3: @unchecked Sendable {
                     for p in 0..<36 { (dst + p * kc + i0).update(from: l + p * block, count: count) }
                 }
             }
-        }
-        rowTiles = VectorGEMM.usesPackedRows
-        if rowTiles {
-            let tiles = Int32(VectorGEMM.packedRowTiles(outChannels))
-            let floats = Int(ck_packed_rows_count(Int32(outChannels), Int32(inChannels)))
-            var packed = [Float](repeating: 0, count: 36 * floats)
-            u.withUnsafeBufferPointer { ub in
-                packed.withUnsafeMutableBufferPointer { pb in
-                    let src = ub.baseAddress!, dst = pb.baseAddress!
-                    Parallel.forEach(36) { p in
-                        ck_pack_row_tiles(0, tiles, Int32(outChannels), Int32(inChannels), src + p * kc, inChannels, dst + p * floats)
-                    }
-                }
-            }
-            self.u = packed
-            pointFloats = floats
-        } else {
-            self.u = u
+            u = dst
             pointFloats = kc
         }
     }
+
+    deinit { AlignedFloats.free(u) }
+
+    /// The transformed filters as stored: 36 point matrices, row-major or as row tiles.
+    var storedFilters: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: u, count: 36 * pointFloats) }
 
     /// Filter rows per kernel call on packed filters: a block of U small enough to stay in L2
     /// while every 16-tile strip of V passes over it (U is read once per chunk, not once per strip).
@@ -212,7 +229,7 @@ public final class WinogradConv3x3: @unchecked Sendable {
                           partial: UnsafeMutablePointer<Float>) {
         let K = outChannels, C = inChannels, k0 = outputs.lowerBound
         let vStride = Self.pointStride(C, tiles), mStride = Self.pointStride(K, tiles)
-        u.withUnsafeBufferPointer { ub in
+        do {
             if rowTiles {
                 let rowsPerTile = VectorGEMM.packedTileRows, packedTiles = Int32(VectorGEMM.packedRowTiles(K))
                 let group = Self.filterRowsPerPass
@@ -220,7 +237,7 @@ public final class WinogradConv3x3: @unchecked Sendable {
                     var r = k0
                     while r < outputs.upperBound {
                         let rows = min(group, outputs.upperBound - r)
-                        ck_gemm_packed_rows_avx2(Int32(rows), Int32(tiles), Int32(C), ub.baseAddress! + p * pointFloats,
+                        ck_gemm_packed_rows_avx2(Int32(rows), Int32(tiles), Int32(C), u + p * pointFloats,
                                                  Int32(r / rowsPerTile), packedTiles, v + p * vStride, tiles, 16,
                                                  m + p * mStride + r * tiles, tiles, 0, nil, partial)
                         r += rows
@@ -230,7 +247,7 @@ public final class WinogradConv3x3: @unchecked Sendable {
             }
             if VectorGEMM.isEnabled {
                 for p in 0..<36 {
-                    VectorGEMM.multiply(rows: 0..<outputs.count, n: tiles, k: C, a: ub.baseAddress! + p * pointFloats + k0 * C, lda: C,
+                    VectorGEMM.multiply(rows: 0..<outputs.count, n: tiles, k: C, a: u + p * pointFloats + k0 * C, lda: C,
                                         b: v + p * vStride, ldb: tiles, c: m + p * mStride + k0 * tiles, ldc: tiles,
                                         accumulate: false)
                 }
@@ -238,7 +255,7 @@ public final class WinogradConv3x3: @unchecked Sendable {
             }
             for p in 0..<36 {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outputs.count), Int32(tiles), Int32(C),
-                            1, ub.baseAddress! + p * pointFloats + k0 * C, Int32(C), v + p * vStride, Int32(tiles),
+                            1, u + p * pointFloats + k0 * C, Int32(C), v + p * vStride, Int32(tiles),
                             0, m + p * mStride + k0 * tiles, Int32(tiles))
             }
         }

@@ -261,6 +261,37 @@ final class VectorGEMMTests: XCTestCase {
     /// Double: query and key counts across the tile heights and vector widths (up to past the
     /// 1024 block of the product kernels), head widths ending inside a vector, score ranges
     /// that underflow exp. Where the CPU has both kernels, their heads give the same bits.
+    /// `ck_pack_row_tile_columns` filling a packed operand piece by piece (every tile, column
+    /// ranges inside and across the 256-column sub-blocks) writes what `ck_pack_row_tiles` does,
+    /// zero rows past m included; out-of-range pieces write nothing.
+    func testRowTilePiecesAssembleThePackedRows() {
+        let tileRows = Int(CK_PACKED_TILE_ROWS)
+        for (m, k, piece) in [(1, 1, 1), (6, 64, 64), (13, 300, 64), (20, 600, 100), (7, 257, 256), (11, 1030, 7)] {
+            let lda = k + 5, a = values(m * lda, seed: UInt64(m * 17 + k))
+            let count = Int(ck_packed_rows_count(Int32(m), Int32(k))), tiles = (m + tileRows - 1) / tileRows
+            var expected = [Float](repeating: .nan, count: count), actual = expected
+            ck_pack_row_tiles(0, Int32(tiles), Int32(m), Int32(k), a, lda, &expected)
+            for t in 0..<tiles {
+                for c0 in stride(from: 0, to: k, by: piece) {
+                    let c1 = min(k, c0 + piece)
+                    // The tile's rows from column c0 on, as a caller's local [6][piece] buffer.
+                    var rows = [Float](repeating: .nan, count: tileRows * piece)
+                    for r in 0..<min(tileRows, m - t * tileRows) {
+                        for kk in c0..<c1 { rows[r * piece + kk - c0] = a[(t * tileRows + r) * lda + kk] }
+                    }
+                    ck_pack_row_tile_columns(Int32(t), Int32(m), Int32(k), Int32(c0), Int32(c1), rows, piece, &actual)
+                }
+            }
+            XCTAssertNil(actual.indices.first { actual[$0].bitPattern != expected[$0].bitPattern },
+                         "first differing float, m \(m) k \(k) pieces of \(piece)")
+            let before = actual
+            for (t, c0, c1) in [(-1, 0, 1), (tiles, 0, 1), (0, -1, 1), (0, 0, k + 1), (0, 1, 1)] {
+                ck_pack_row_tile_columns(Int32(t), Int32(m), Int32(k), Int32(c0), Int32(c1), a, lda, &actual)
+            }
+            XCTAssertNil(actual.indices.first { actual[$0].bitPattern != before[$0].bitPattern }, "out-of-range pieces wrote")
+        }
+    }
+
     func testAttentionHeadsMatchDoubleAndEachOther() {
         let heads = kernels().map { ($0, $0.attentionHead) }
         for (tq, tk, d, spread) in [(1, 1, 16, Float(1)), (5, 15, 24, 1), (6, 17, 64, 4), (7, 33, 80, 1), (13, 289, 64, 2),

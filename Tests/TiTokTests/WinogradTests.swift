@@ -146,6 +146,39 @@ final class WinogradTests: XCTestCase {
         }
     }
 
+    /// The filters are transformed straight into the layout the product reads (row tiles on the
+    /// AVX2 kernel, pieces of one tile's rows over 64-channel blocks): bit for bit the scalar
+    /// transform of every filter, laid out as ck_pack_row_tiles would pack it. Shapes cross the
+    /// 6-row tiles, the 64-channel blocks and the kernel's 256-column sub-blocks.
+    func testStoredFiltersAreTheTransformedFiltersInTheKernelLayout() throws {
+        for (k, c) in [(1, 1), (7, 64), (13, 65), (20, 300), (6, 520)] {
+            var rng = Values(state: UInt64(k * 1000 + c))
+            let weight = rng.array(k * c * 9)
+            let conv = try weight.withUnsafeBufferPointer { try WinogradConv3x3(weight: $0, bias: nil, outChannels: k, inChannels: c) }
+            var rowMajor = [Float](repeating: .nan, count: 36 * k * c)
+            rowMajor.withUnsafeMutableBufferPointer { out in
+                weight.withUnsafeBufferPointer { w in
+                    for f in 0..<(k * c) { WinogradF43.transformFilter(w.baseAddress! + f * 9, out.baseAddress! + f, stride: k * c) }
+                }
+            }
+            var expected = rowMajor
+            if conv.rowTiles {
+                let floats = Int(ck_packed_rows_count(Int32(k), Int32(c))), tiles = Int32(VectorGEMM.packedRowTiles(k))
+                expected = [Float](repeating: .nan, count: 36 * floats)
+                expected.withUnsafeMutableBufferPointer { out in
+                    rowMajor.withUnsafeBufferPointer { src in
+                        for p in 0..<36 {
+                            ck_pack_row_tiles(0, tiles, Int32(k), Int32(c), src.baseAddress! + p * k * c, c, out.baseAddress! + p * floats)
+                        }
+                    }
+                }
+            }
+            let stored = Array(conv.storedFilters)
+            XCTAssertEqual(stored.count, expected.count, "\(k) x \(c)")
+            XCTAssertNil(stored.indices.first { stored[$0].bitPattern != expected[$0].bitPattern }, "first differing float, \(k) x \(c)")
+        }
+    }
+
     func testMatchesDirectConvolutionOnWholeTiles() throws {
         try check(batch: 1, c: 5, k: 7, height: 8, width: 12)
     }

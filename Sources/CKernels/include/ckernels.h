@@ -68,6 +68,12 @@ size_t ck_packed_rows_partial_count(int m);
    independent, so threads may pack disjoint tile ranges of one destination. */
 void ck_pack_row_tiles(int tile0, int tile1, int m, int k, const float *a, ptrdiff_t lda, float *dst);
 
+/* Columns [c0, c1) of row tile t of an m x k operand, written where ck_pack_row_tiles puts them:
+   rows[r * ldrows + (kk - c0)] for the tile's rows r (zero for rows past m). Tiles and column
+   ranges are independent, so threads may fill disjoint pieces of one destination; with every
+   tile and column range filled, dst equals ck_pack_row_tiles' output. */
+void ck_pack_row_tile_columns(int t, int m, int k, int c0, int c1, const float *rows, ptrdiff_t ldrows, float *dst);
+
 /* ck_pack_row_tiles of GELU(a) (ck_gelu's arithmetic: the same packed bits as ck_gelu on the rows,
    then ck_pack_row_tiles), `a` left as it is; `row` is scratch for k floats (one per caller). */
 void ck_pack_row_tiles_gelu(int tile0, int tile1, int m, int k, const float *a, ptrdiff_t lda, float *row, float *dst);
