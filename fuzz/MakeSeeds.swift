@@ -34,6 +34,11 @@ struct MakeSeeds {
         try strips.add(name: "k", shape: [32, 1, 1, 1], values: (0..<32).map(Float.init), order: .strips16)
         try strips.add(name: "b", shape: [16], values: [Float](repeating: 1, count: 16))
         seeds.append(("strips16_v2", strips))
+        let halfStrips = try WeightFileWriter()
+        try halfStrips.add(name: "h", shape: [16, 3], values: (0..<48).map(Float.init), as: .f16, order: .strips16)
+        try halfStrips.add(name: "b", shape: [32, 2, 1, 1], values: (0..<64).map(Float.init), as: .bf16, order: .strips16)
+        try halfStrips.add(name: "f", shape: [16, 2], values: (0..<32).map(Float.init), order: .strips16)
+        seeds.append(("strips16_v3", halfStrips))
         for (name, writer) in seeds {
             let bytes = try writer.serialized(metadata: metadata)
             try Data(bytes).write(to: URL(fileURLWithPath: "\(dir)/\(name).tzw"))

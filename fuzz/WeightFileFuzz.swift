@@ -30,7 +30,10 @@ private func exercise(_ file: WeightFile) {
     for entry in file.entries {
         _ = try? file.float32(entry.name)
         if entry.rawLength <= 1 << 24 { _ = try? file.rawBytes(entry.name) }
-        if let strips = file.strips16(entry.name) { _ = strips.buffer.reduce(0, +) }
+        if let strips = file.strips16(entry.name) {
+            _ = strips.float32?.reduce(0, +)
+            _ = strips.bits16?.reduce(0) { $0 &+ $1 }
+        }
         if let deferred = file.deferredFloat32(entry.name), deferred.count > 0 {
             let part = min(deferred.count, 64)
             var values = [Float](repeating: 0, count: part)

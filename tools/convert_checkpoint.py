@@ -86,8 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="byte-shuffle before zlib (implies --compress zlib; compresses floats better)")
     p.add_argument("--layout", choices=("strips16", "row-major"), default="strips16",
                    help="how a tokenizer's Linear weights are stored: strips16 (default; the AVX2 kernel's packed "
-                        "layout, used straight from the memory map with nothing packed on first use; raw f32 "
-                        "only, other dtypes and compressed files stay row-major) or row-major (a version 1 "
+                        "layout, used straight from the memory map with nothing packed on first use, f16/bf16 "
+                        "values widened by the kernel; compressed files stay row-major) or row-major (a version 1 "
                         "file, as older builds read)")
     p.add_argument("--alignment", type=int, choices=(64, 4096), default=64,
                    help="tensor record alignment in bytes (default 64; 4096 for page alignment)")

@@ -39,8 +39,8 @@ def convert_array(array: np.ndarray, source: str, target: str) -> np.ndarray:
 def tensor_specs(tensors: list[SourceTensor], dtype: str, encoding: str, warnings: list[str],
                  strips: Callable[[str], bool] = lambda name: False) -> list[tzw.TensorSpec]:
     """Writer specs converting each tensor when it is written; f16 overflows are added to `warnings`.
-    Tensors named by `strips` are stored as strips16 where that order can hold them (raw f32
-    matrices with a multiple of 16 rows), row-major otherwise."""
+    Tensors named by `strips` are stored as strips16 where that order can hold them (raw f32, f16
+    or bf16 matrices with a multiple of 16 rows), row-major otherwise."""
     specs = []
     for t in tensors:
         target = _target(t, dtype)

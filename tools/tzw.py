@@ -11,14 +11,14 @@ import math
 
 from tzw_layout import (DTYPE_BY_CODE, DTYPES, ENCODING_NAMES, ENCODINGS, FORMAT_NAME, HEADER_SIZE,  # noqa: F401
                         MAGIC, ORDER_NAMES, ORDERS, READABLE_VERSIONS, VERSION, DType, Header, TableEntry,
-                        TZWError, align_up, from_strips16, order_problem, to_strips16,
+                        TZWError, align_up, from_strips16, minimum_version, order_problem, to_strips16,
                         bfloat16_bits_to_float32, encode_metadata, entry_size, float32_to_bfloat16_bits,
                         shuffle_bytes, to_float32, unshuffle_bytes)
 from tzw_reader import TZWFile, read_tzw  # noqa: F401
 from tzw_writer import TensorSpec, encode_tensor, write_tzw  # noqa: F401
 
 __all__ = ["DTYPE_BY_CODE", "DTYPES", "ENCODING_NAMES", "ENCODINGS", "FORMAT_NAME", "HEADER_SIZE", "MAGIC", "VERSION",
-           "ORDERS", "ORDER_NAMES", "READABLE_VERSIONS", "from_strips16", "order_problem", "to_strips16",
+           "ORDERS", "ORDER_NAMES", "READABLE_VERSIONS", "from_strips16", "minimum_version", "order_problem", "to_strips16",
            "DType", "Header", "TableEntry", "TZWError", "TZWFile", "TensorSpec", "align_up", "bfloat16_bits_to_float32",
            "encode_metadata", "encode_tensor", "entry_size", "float32_to_bfloat16_bits", "read_tzw", "shuffle_bytes",
            "to_float32", "unshuffle_bytes", "write_tzw", "main"]

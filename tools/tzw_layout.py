@@ -13,8 +13,8 @@ from typing import Any, Mapping
 import numpy as np
 
 MAGIC = b"TZWEIGHT"
-VERSION = 2                  # the newest; written only when a tensor is not stored row-major
-READABLE_VERSIONS = (1, 2)
+VERSION = 3                  # the newest; each file is written as the oldest version that holds it
+READABLE_VERSIONS = (1, 2, 3)
 HEADER_SIZE = 80
 FORMAT_NAME = "titok-zoo-weights"
 MAX_TENSORS = 1_000_000
@@ -59,8 +59,8 @@ ENCODINGS = {"raw": 0, "zlib": 1, "zlib+shuffle": 2}
 ENCODING_NAMES = {v: k for k, v in ENCODINGS.items()}
 
 # Element orders (version 2; in version 1 the byte is reserved and 0): row-major, or strips16: a
-# raw f32 matrix [n, k] (trailing dimensions of 1 allowed, n a multiple of 16) as n / 16 strips,
-# each [k][16] (element (r, c) at (r // 16) * 16k + c * 16 + r % 16).
+# raw f32 (version 2), f16 or bf16 (version 3) matrix [n, k] (trailing dimensions of 1 allowed, n a
+# multiple of 16) as n / 16 strips, each [k][16] (element (r, c) at (r // 16) * 16k + c * 16 + r % 16).
 ORDERS = {"row-major": 0, "strips16": 1}
 ORDER_NAMES = {v: k for k, v in ORDERS.items()}
 STRIP_ROWS = 16
@@ -120,13 +120,21 @@ def order_problem(order: str, shape: tuple[int, ...], dtype: str, encoding: str)
         return None
     if order != "strips16":
         return f"unknown element order {order!r}"
-    if dtype != "f32" or encoding != "raw":
-        return f"strips16 is for raw f32 tensors (got {dtype}, {encoding})"
+    if dtype not in ("f32", "f16", "bf16") or encoding != "raw":
+        return f"strips16 is for raw f32, f16 or bf16 tensors (got {dtype}, {encoding})"
     if len(shape) < 2 or any(d != 1 for d in shape[2:]):
         return f"strips16 needs a matrix [n, k] (trailing dimensions of 1 allowed), got shape {list(shape)}"
     if shape[0] % STRIP_ROWS:
         return f"strips16 needs n a multiple of 16, got shape {list(shape)}"
     return None
+
+
+def minimum_version(order: str, dtype: str) -> int:
+    """The first format version that stores a `dtype` tensor in `order`: 1 for row-major, 2 for f32
+    strips16, 3 for 16-bit strips16."""
+    if order == "row-major":
+        return 1
+    return 2 if dtype == "f32" else 3
 
 
 def to_strips16(array: np.ndarray) -> np.ndarray:

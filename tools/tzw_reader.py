@@ -16,7 +16,7 @@ import numpy as np
 from tzw_layout import (DTYPE_BY_CODE, DTYPES, ENCODING_NAMES, FORMAT_NAME, HEADER_SIZE, MAGIC, MAX_DIM,
                         MAX_METADATA, MAX_NAME, MAX_NDIM, MAX_TABLE, MAX_TENSORS, MIN_METADATA,
                         ORDER_NAMES, READABLE_VERSIONS, REQUIRED_METADATA_KEYS, _HEADER, Header, TableEntry,
-                        TZWError, align_up, check_alignment, from_strips16, order_problem, to_float32,
+                        TZWError, align_up, check_alignment, from_strips16, minimum_version, order_problem, to_float32,
                         unshuffle_bytes)
 
 
@@ -61,7 +61,7 @@ class TZWFile:
         if h.version not in READABLE_VERSIONS:
             hint = " (byte-swapped: wrong endianness?)" if int.from_bytes(
                 h.version.to_bytes(4, "little"), "big") in READABLE_VERSIONS else ""
-            raise TZWError(f"unsupported version {h.version}{hint}; this reader knows versions 1 and 2")
+            raise TZWError(f"unsupported version {h.version}{hint}; this reader knows versions 1 to 3")
         if h.flags != 0:
             raise TZWError(f"flags {h.flags:#x} are not zero")
         check_alignment(h.alignment)
@@ -161,6 +161,9 @@ class TZWFile:
             problem = order_problem(order, shape, dtype.name, ENCODING_NAMES[enc])
             if problem:
                 raise TZWError(f"tensor {name}: {problem}")
+            if h.version < minimum_version(order, dtype.name):
+                raise TZWError(f"tensor {name}: {dtype.name} {order} needs format version "
+                               f"{minimum_version(order, dtype.name)}, the file is version {h.version}")
             expected_raw = math.prod(shape) * dtype.size  # Python ints cannot overflow
             if raw_length != expected_raw:
                 raise TZWError(f"tensor {name}: raw_length {raw_length} is not {expected_raw} "

@@ -18,7 +18,7 @@ import numpy as np
 from tzw_layout import (DTYPES, ENCODINGS, FORMAT_NAME, HEADER_SIZE, MAGIC, MAX_DIM, MAX_METADATA, MAX_NAME,
                         MAX_NDIM, MAX_TABLE, MAX_TENSORS, MIN_METADATA, REQUIRED_METADATA_KEYS, VERSION, _HEADER,
                         TableEntry, TZWError, align_up, check_alignment, encode_metadata, entry_size,
-                        order_problem, shuffle_bytes, to_strips16)
+                        minimum_version, order_problem, shuffle_bytes, to_strips16)
 
 
 @dataclass
@@ -116,7 +116,7 @@ def write_tzw(path: str | os.PathLike, metadata: Mapping[str, Any], tensors: Ite
         table = b"".join(e.encode() for e in entries)
         assert len(table) == table_length
         index_crc = zlib.crc32(meta_bytes + table)
-        version = VERSION if any(s.order != "row-major" for s in specs) else 1
+        version = max((minimum_version(s.order, s.dtype) for s in specs), default=1)
         head = _HEADER.pack(MAGIC, version, 0, alignment, len(entries), HEADER_SIZE, len(meta_bytes),
                             table_offset, table_length, data_offset, file_size, 0, index_crc)
         head_crc = zlib.crc32(head[:72])

@@ -136,7 +136,8 @@ void ck_pack_strips(int n, int k, const float *w, ptrdiff_t ldw, float *dst) {
 int ck_avx2_fma_usable(void) {
     unsigned a, b, c, d;
     if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
-    if (!(c & (1u << 27)) || !(c & (1u << 28)) || !(c & (1u << 12))) return 0; /* OSXSAVE, AVX, FMA */
+    /* OSXSAVE, AVX, FMA, F16C (16-bit weights widened in the kernel) */
+    if (!(c & (1u << 27)) || !(c & (1u << 28)) || !(c & (1u << 12)) || !(c & (1u << 29))) return 0;
     unsigned lo, hi;
     __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
     if ((lo & 0x6) != 0x6) return 0; /* XMM and YMM state enabled by the OS */
@@ -144,7 +145,7 @@ int ck_avx2_fma_usable(void) {
     return (b & (1u << 5)) ? 1 : 0; /* AVX2 */
 }
 
-#define TARGET2 __attribute__((target("avx2,fma")))
+#define TARGET2 __attribute__((target("avx2,fma,f16c")))
 #define ROWS2 6
 _Static_assert(ROWS2 == CK_PACKED_TILE_ROWS, "the packed-row layout holds tiles of the kernel's height");
 
@@ -308,7 +309,7 @@ static inline __attribute__((always_inline)) TARGET2 void packed_tile(
         packed_tile(MR, NV, FULL, kc, ap, b, ldb, tail, partial, first, last, c, ldc, accumulate, bias); break;
 #define PACKED_ROWS(MR) PACKED_CASE(MR, 1, 0) PACKED_CASE(MR, 1, 1) PACKED_CASE(MR, 2, 0) PACKED_CASE(MR, 2, 1)
 
-static TARGET2 void packed_tile_dispatch(int mr, int nv, int tail, int kc, const float *ap, const float *b, ptrdiff_t ldb,
+static inline __attribute__((always_inline)) TARGET2 void packed_tile_dispatch(int mr, int nv, int tail, int kc, const float *ap, const float *b, ptrdiff_t ldb,
                                          float *partial, int first, int last, float *c, ptrdiff_t ldc, int accumulate,
                                          const float *bias) {
     switch (((mr - 1) * 2 + (nv - 1)) * 2 + (tail == 8)) {
@@ -317,9 +318,24 @@ static TARGET2 void packed_tile_dispatch(int mr, int nv, int tail, int kc, const
     }
 }
 
-TARGET2 void ck_gemm_packed_rows_avx2(int m, int n, int k, const float *apacked, int tile0, int packed_tiles,
-                                      const float *b, ptrdiff_t ldb, ptrdiff_t strip_stride,
-                                      float *c, ptrdiff_t ldc, int accumulate, const float *bias, float *partial) {
+/* 16 columns of a 16-bit strip, kc deep, widened to float32 (exact: every f16 and bf16 value is
+   a float32 value) into `wide` ([kc][16]). */
+static inline __attribute__((always_inline)) TARGET2 void widen_strip(const uint16_t *src, int bf16, int kc, float *wide) {
+    for (int i = 0; i < kc * 16; i += 8) {
+        __m128i h = _mm_loadu_si128((const __m128i *)(src + i));
+        __m256 v = bf16 ? _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16)) : _mm256_cvtph_ps(h);
+        _mm256_store_ps(wide + i, v);
+    }
+}
+
+/* The packed-row product over float32 columns (`b`, row stride ldb) or, when `b16` is set, over
+   16-bit strips ([k][16] each, strip_stride elements apart) widened one sub-block at a time into
+   an L1-sized buffer (`wide`, SUBK x 16 floats): the same fused multiply-adds on the same values
+   either way. */
+static inline __attribute__((always_inline)) TARGET2 void packed_rows_product(
+    int m, int n, int k, const float *apacked, int tile0, int packed_tiles, const float *b, ptrdiff_t ldb,
+    const uint16_t *b16, int bf16, float *wide, ptrdiff_t strip_stride, float *c, ptrdiff_t ldc, int accumulate,
+    const float *bias, float *partial) {
     if (m <= 0 || n <= 0) return;
     int tiles = (m + ROWS2 - 1) / ROWS2;
     if (tile0 < 0 || tile0 + tiles > packed_tiles) return; /* rows outside the packed matrix: caller error */
@@ -327,7 +343,6 @@ TARGET2 void ck_gemm_packed_rows_avx2(int m, int n, int k, const float *apacked,
     for (int st = 0; st < strips; st++) {
         int j0 = st * 16, width = n - j0 < 16 ? n - j0 : 16;
         int nv = (width + 7) / 8, tail = width - 8 * (nv - 1);
-        const float *bstrip = b + (size_t)st * strip_stride;
         for (int k0 = 0; k0 < k || (k == 0 && k0 == 0); k0 += KBLOCK) {
             int kb = k - k0 < KBLOCK ? k - k0 : KBLOCK;
             int acc = accumulate || k0 > 0;
@@ -335,10 +350,20 @@ TARGET2 void ck_gemm_packed_rows_avx2(int m, int n, int k, const float *apacked,
             for (int s = k0; s < k0 + kb || (kb == 0 && s == k0); s += SUBK) {
                 int kc = k0 + kb - s < SUBK ? k0 + kb - s : SUBK;
                 int first = s == k0, last = s + kc == k0 + kb;
+                const float *bsub;
+                ptrdiff_t ld;
+                if (b16) {
+                    widen_strip(b16 + (size_t)st * strip_stride + (size_t)s * 16, bf16, kc, wide);
+                    bsub = wide;
+                    ld = 16;
+                } else {
+                    bsub = b + (size_t)st * strip_stride + (size_t)s * ldb;
+                    ld = ldb;
+                }
                 for (int t = 0; t < tiles; t++) {
                     int r0 = t * ROWS2, mr = m - r0 < ROWS2 ? m - r0 : ROWS2;
                     packed_tile_dispatch(mr, nv, tail, kc, apacked + packed_offset(tile0 + t, s, packed_tiles, k),
-                                         bstrip + (size_t)s * ldb, ldb, partial + (size_t)t * ROWS2 * 16, first, last,
+                                         bsub, ld, partial + (size_t)t * ROWS2 * 16, first, last,
                                          c + (size_t)r0 * ldc + j0, ldc, acc, blockBias ? blockBias + j0 : NULL);
                 }
                 if (kb == 0) break;
@@ -346,6 +371,22 @@ TARGET2 void ck_gemm_packed_rows_avx2(int m, int n, int k, const float *apacked,
             if (k == 0) break;
         }
     }
+}
+
+TARGET2 void ck_gemm_packed_rows_avx2(int m, int n, int k, const float *apacked, int tile0, int packed_tiles,
+                                      const float *b, ptrdiff_t ldb, ptrdiff_t strip_stride,
+                                      float *c, ptrdiff_t ldc, int accumulate, const float *bias, float *partial) {
+    packed_rows_product(m, n, k, apacked, tile0, packed_tiles, b, ldb, NULL, 0, NULL, strip_stride, c, ldc, accumulate,
+                        bias, partial);
+}
+
+TARGET2 void ck_gemm_packed_rows_half_strips_avx2(int m, int n, int k, const float *apacked, int tile0, int packed_tiles,
+                                                  const uint16_t *b, int bf16, ptrdiff_t strip_stride, float *c,
+                                                  ptrdiff_t ldc, int accumulate, const float *bias, float *partial) {
+    if (n % 16 != 0) return; /* stored strips are whole: caller error */
+    float wide[SUBK * 16] __attribute__((aligned(64)));
+    packed_rows_product(m, n, k, apacked, tile0, packed_tiles, NULL, 16, b, bf16 ? 1 : 0, wide, strip_stride, c, ldc,
+                        accumulate, bias, partial);
 }
 
 #else
@@ -362,6 +403,13 @@ void ck_gemm_packed_rows_avx2(int m, int n, int k, const float *apacked, int til
                               ptrdiff_t ldb, ptrdiff_t strip_stride, float *c, ptrdiff_t ldc, int accumulate,
                               const float *bias, float *partial) {
     (void)m; (void)n; (void)k; (void)apacked; (void)tile0; (void)packed_tiles; (void)b; (void)ldb; (void)strip_stride;
+    (void)c; (void)ldc; (void)accumulate; (void)bias; (void)partial;
+}
+
+void ck_gemm_packed_rows_half_strips_avx2(int m, int n, int k, const float *apacked, int tile0, int packed_tiles,
+                                          const uint16_t *b, int bf16, ptrdiff_t strip_stride, float *c, ptrdiff_t ldc,
+                                          int accumulate, const float *bias, float *partial) {
+    (void)m; (void)n; (void)k; (void)apacked; (void)tile0; (void)packed_tiles; (void)b; (void)bf16; (void)strip_stride;
     (void)c; (void)ldc; (void)accumulate; (void)bias; (void)partial;
 }
 #endif

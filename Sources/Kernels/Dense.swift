@@ -43,7 +43,7 @@ public enum Dense {
         let ldx = ldx ?? k
         if VectorGEMM.isEnabled, VectorGEMM.usesPackedRows {
             let parts = packedLinearParts(rows: m, outFeatures: n, inFeatures: k, threads: ComputeThreads.count)
-            VectorGEMM.packedRowsLinear(x, rows: m, ldx: ldx, transform: transform, strips: weight.panels(), outFeatures: n,
+            VectorGEMM.packedRowsLinear(x, rows: m, ldx: ldx, transform: transform, strips: weight.strips(), outFeatures: n,
                                         inFeatures: k, parts: parts, bias: bias, into: y, ldy: ldy ?? n, accumulate: accumulate)
             return
         }
@@ -62,13 +62,13 @@ public enum Dense {
             return
         }
         let ldx = ldx ?? k, ldy = ldy ?? n
-        let panels = weight.panels()
         let parts = packedLinearParts(rows: m, outFeatures: n, inFeatures: k, threads: ComputeThreads.count)
         if VectorGEMM.usesPackedRows {
-            VectorGEMM.packedRowsLinear(x, rows: m, ldx: ldx, strips: panels, outFeatures: n, inFeatures: k, parts: parts,
+            VectorGEMM.packedRowsLinear(x, rows: m, ldx: ldx, strips: weight.strips(), outFeatures: n, inFeatures: k, parts: parts,
                                         bias: bias, into: y, ldy: ldy, accumulate: accumulate)
             return
         }
+        let panels = weight.panels()
         let width = VectorGEMM.panelColumns
         let items = VectorGEMM.workItems(units: (n + 15) / 16, threads: parts)
         Parallel.forEach(items) { item in

@@ -186,7 +186,7 @@ extension VectorGEMM {
     /// threads) each run from them, row group by row group (`ck_gemm_packed_rows_avx2`: the bits
     /// of `ck_gemm_rows_by_columns_avx2`, blocked for a 32 KiB L1). The caller has checked every size.
     static func packedRowsLinear(_ x: UnsafePointer<Float>, rows m: Int, ldx: Int, transform: RowTransform = .none,
-                                 strips: UnsafePointer<Float>, outFeatures n: Int, inFeatures k: Int, parts: Int,
+                                 strips: LinearStrips, outFeatures n: Int, inFeatures k: Int, parts: Int,
                                  bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>, ldy: Int, accumulate: Bool) {
         let packedCount = Int(ck_packed_rows_count(Int32(m), Int32(k)))
         let tiles = packedRowTiles(m)
@@ -207,13 +207,27 @@ extension VectorGEMM {
                 guard j0 < j1 else { return }
                 for t0 in stride(from: 0, to: tiles, by: groupTiles) {
                     let r0 = t0 * packedTileRows, r1 = min(m, (t0 + groupTiles) * packedTileRows)
-                    ck_gemm_packed_rows_avx2(Int32(r1 - r0), Int32(j1 - j0), Int32(k), packed, Int32(t0), Int32(tiles),
-                                             strips + j0 * k, 16, 16 * k, y + r0 * ldy + j0, ldy, accumulate ? 1 : 0,
-                                             bias.map { $0 + j0 }, partials + item * partialCount)
+                    let (rows, c, partial) = (Int32(r1 - r0), y + r0 * ldy + j0, partials + item * partialCount)
+                    switch strips {
+                    case .float32(let w):
+                        ck_gemm_packed_rows_avx2(rows, Int32(j1 - j0), Int32(k), packed, Int32(t0), Int32(tiles), w + j0 * k, 16,
+                                                 16 * k, c, ldy, accumulate ? 1 : 0, bias.map { $0 + j0 }, partial)
+                    case .half(let w, let bf16):
+                        ck_gemm_packed_rows_half_strips_avx2(rows, Int32(j1 - j0), Int32(k), packed, Int32(t0), Int32(tiles),
+                                                             w + j0 * k, bf16 ? 1 : 0, 16 * k, c, ldy, accumulate ? 1 : 0,
+                                                             bias.map { $0 + j0 }, partial)
+                    }
                 }
             }
         }
     }
+}
+
+/// A Linear weight as the AVX2 kernel's 16-column strips ([in][16] per 16 outputs): float32, or
+/// f16/bf16 bit patterns (stored so in a weight file) that the kernel widens as it multiplies.
+enum LinearStrips {
+    case float32(UnsafePointer<Float>)
+    case half(UnsafePointer<UInt16>, bf16: Bool)
 }
 
 /// A Linear layer's weight [out, in] re-laid once, on first use, in the layout the enabled
@@ -230,7 +244,7 @@ public final class PackedLinearWeight: @unchecked Sendable {
 
     private let source: UnsafePointer<Float>?
     /// The weight as stored in a file in the AVX2 kernel's strips (`ck_pack_strips`' layout).
-    private let storedStrips: UnsafePointer<Float>?
+    private let storedStrips: LinearStrips?
     private let owner: AnyObject?
     private let readRows: RowReader?
     private let releaseSource: (@Sendable () -> Void)?
@@ -262,12 +276,27 @@ public final class PackedLinearWeight: @unchecked Sendable {
     /// outFeatures must be a multiple of 16.
     public convenience init(strips: UnsafePointer<Float>, outFeatures: Int, inFeatures: Int, owner: AnyObject,
                             readRows: @escaping RowReader, releaseSource: (@Sendable () -> Void)? = nil) {
+        self.init(stored: .float32(strips), outFeatures: outFeatures, inFeatures: inFeatures, owner: owner,
+                  readRows: readRows, releaseSource: releaseSource)
+    }
+
+    /// As `init(strips:...)` for strips of 16-bit values (f16, or bf16 when `bf16`; a 16-bit
+    /// `strips16` tensor): the AVX2 kernel widens them as it multiplies (the bits of the float32
+    /// path on the widened weight), so nothing is packed or widened ahead.
+    public convenience init(halfStrips: UnsafePointer<UInt16>, bf16: Bool, outFeatures: Int, inFeatures: Int, owner: AnyObject,
+                            readRows: @escaping RowReader, releaseSource: (@Sendable () -> Void)? = nil) {
+        self.init(stored: .half(halfStrips, bf16: bf16), outFeatures: outFeatures, inFeatures: inFeatures, owner: owner,
+                  readRows: readRows, releaseSource: releaseSource)
+    }
+
+    private convenience init(stored: LinearStrips, outFeatures: Int, inFeatures: Int, owner: AnyObject,
+                             readRows: @escaping RowReader, releaseSource: (@Sendable () -> Void)?) {
         precondition(outFeatures % 16 == 0, "stored strips need a multiple of 16 outputs, got \(outFeatures)")
-        self.init(source: nil, storedStrips: strips, owner: owner, readRows: readRows, outFeatures: outFeatures,
+        self.init(source: nil, storedStrips: stored, owner: owner, readRows: readRows, outFeatures: outFeatures,
                   inFeatures: inFeatures, releaseSource: releaseSource)
     }
 
-    private init(source: UnsafePointer<Float>?, storedStrips: UnsafePointer<Float>?, owner: AnyObject?, readRows: RowReader?,
+    private init(source: UnsafePointer<Float>?, storedStrips: LinearStrips?, owner: AnyObject?, readRows: RowReader?,
                  outFeatures: Int, inFeatures: Int, releaseSource: (@Sendable () -> Void)?) {
         self.source = source
         self.storedStrips = storedStrips
@@ -315,11 +344,18 @@ public final class PackedLinearWeight: @unchecked Sendable {
             ? Int(ck_packed_strips_count(Int32(n), Int32(k))) : Int(ck_packed_columns_count(Int32(n), Int32(k)))
     }
 
+    /// The weight as the AVX2 kernel's strips: stored in the file (float32 or 16-bit), else
+    /// packed on first call (`panels()`).
+    func strips() -> LinearStrips {
+        if let storedStrips { return storedStrips }
+        return .float32(panels())
+    }
+
     /// The weight in the enabled kernel's packed layout, made on first call (thread-safe):
     /// `ck_pack_strips`'s strips for AVX2 (or the stored strips, in place), `ck_pack_columns`'
     /// panels for AVX-512.
     func panels() -> UnsafePointer<Float> {
-        if VectorGEMM.usesPackedRows, let storedStrips { return storedStrips }
+        if VectorGEMM.usesPackedRows, case .float32(let stored)? = storedStrips { return stored }
         lock.lock()
         defer { lock.unlock() }
         if let packed { return UnsafePointer(packed) }

@@ -133,7 +133,7 @@ struct CheckedWeights {
     /// A Linear weight [out, in] for `Dense.linear(_:rows:weight:...)`; its file pages are given
     /// back once the packed copy exists (raw f32 files), so it is not resident twice.
     /// A raw 16-bit tensor is read straight from the file when packed (no float32 copy); a
-    /// `strips16` tensor is the AVX2 kernel's packed weight itself, used from the map.
+    /// `strips16` tensor (f32, f16 or bf16) is the AVX2 kernel's packed weight itself, used from the map.
     /// 1x1 convolution weights [out, in, 1, 1] are taken as [out, in].
     func linear(_ name: String) throws -> PackedLinearWeight {
         guard let shape = expected[name] else {
@@ -150,12 +150,18 @@ struct CheckedWeights {
                 deferred.read(elements: first * k..<(first + count) * k, into: destination)
             }
             let release: @Sendable () -> Void = { deferred.releaseResidentPages() }
-            if let strips = (tensors as? WeightFile)?.strips16(name), strips.rows == n, strips.columns == k,
-               let base = strips.buffer.baseAddress {
+            if let strips = (tensors as? WeightFile)?.strips16(name), strips.rows == n, strips.columns == k {
                 // Stored in the AVX2 kernel's layout: that kernel uses it in place from the map
-                // (nothing packed, nothing given back); other kernels read its rows back.
-                return PackedLinearWeight(strips: base, outFeatures: n, inFeatures: k, owner: strips.owner,
-                                          readRows: readRows, releaseSource: release)
+                // (nothing packed, nothing given back; 16-bit values widened as it multiplies);
+                // other kernels read its rows back.
+                if let floats = strips.float32?.baseAddress {
+                    return PackedLinearWeight(strips: floats, outFeatures: n, inFeatures: k, owner: strips.owner,
+                                              readRows: readRows, releaseSource: release)
+                }
+                if let bits = strips.bits16?.baseAddress {
+                    return PackedLinearWeight(halfStrips: bits, bf16: strips.dtype == .bf16, outFeatures: n, inFeatures: k,
+                                              owner: strips.owner, readRows: readRows, releaseSource: release)
+                }
             }
             return PackedLinearWeight(outFeatures: n, inFeatures: k, readRows: readRows, releaseSource: release)
         }

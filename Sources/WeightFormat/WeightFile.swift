@@ -148,17 +148,16 @@ public final class WeightFile: TensorProvider, @unchecked Sendable {
         }
     }
 
-    /// A raw f32 `strips16` tensor's elements exactly as stored (see `ElementOrder.strips16`),
-    /// in place in the map; nil for every other tensor. Valid while `owner` lives.
+    /// A raw `strips16` tensor's elements (f32, f16 or bf16) exactly as stored (see
+    /// `ElementOrder.strips16`), in place in the map; nil for every other tensor. Valid while
+    /// `owner` lives.
     public func strips16(_ name: String) -> StoredStrips? {
-        // The parser admits strips16 only for raw f32 matrices.
+        // The parser admits strips16 only for raw f32, f16 and bf16 matrices.
         guard let entry = entry(named: name), entry.order == .strips16 else { return nil }
-        let stored = storedBytes(of: entry)
         #if _endian(little)
-        guard let base = stored.baseAddress else { return nil }
-        return StoredStrips(rows: entry.shape[0], columns: entry.elementCount / max(entry.shape[0], 1),
-                            buffer: UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float.self), count: entry.elementCount),
-                            owner: self)
+        guard let base = storedBytes(of: entry).baseAddress else { return nil }
+        return StoredStrips(rows: entry.shape[0], columns: entry.elementCount / max(entry.shape[0], 1), dtype: entry.dtype,
+                            base: base, owner: self)
         #else
         return nil
         #endif
@@ -220,13 +219,19 @@ public final class WeightFile: TensorProvider, @unchecked Sendable {
 }
 
 extension WeightFile {
-    /// Row-major elements `elements` of a raw f32 tensor stored in another order, as float32,
-    /// written to `destination[0..<elements.count]` (range checked by the caller).
+    /// Row-major elements `elements` of a raw float tensor (f32, f16 or bf16) stored in another
+    /// order, as float32, written to `destination[0..<elements.count]` (range checked by the caller).
     static func gather(_ entry: TensorEntry, _ raw: UnsafeRawBufferPointer, elements: Range<Int>,
                        into destination: UnsafeMutablePointer<Float>) {
         let first = elements.lowerBound, columns = entry.elementCount / max(entry.shape[0], 1)
-        entry.order.forEachStoredIndex(elements, columns: columns) { i, at in
-            destination[i - first] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * at, as: UInt32.self)))
+        func each(_ value: (Int) -> Float) {
+            entry.order.forEachStoredIndex(elements, columns: columns) { i, at in destination[i - first] = value(at) }
+        }
+        switch entry.dtype {
+        case .f32: each { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+        case .f16: each { HalfFloat.f16ToF32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) }
+        case .bf16: each { HalfFloat.bf16ToF32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) }
+        case .f64, .i32, .i64, .u8: break  // never stored in another order (the parser's rule)
         }
     }
 
@@ -251,14 +256,27 @@ extension WeightFile {
     }
 }
 
-/// A raw `strips16` f32 matrix of a `WeightFile`, as stored: `rows` x `columns` values in strips
-/// of 16 rows (see `ElementOrder.strips16`), pointing into the file's map.
+/// A raw `strips16` matrix of a `WeightFile` as stored: `rows` x `columns` values of `dtype`
+/// (f32, f16 or bf16, little-endian) in strips of 16 rows (see `ElementOrder.strips16`),
+/// starting at `base` in the file's map.
 public struct StoredStrips: @unchecked Sendable {
     public let rows: Int
     public let columns: Int
-    public let buffer: UnsafeBufferPointer<Float>
+    public let dtype: DType
+    public let base: UnsafeRawPointer
     /// Keeps the map alive.
     public let owner: AnyObject
+
+    /// The elements of f32 strips; nil for 16-bit ones.
+    public var float32: UnsafeBufferPointer<Float>? {
+        dtype == .f32 ? UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float.self), count: rows * columns) : nil
+    }
+
+    /// The elements of f16 or bf16 strips (bit patterns); nil for f32 ones.
+    public var bits16: UnsafeBufferPointer<UInt16>? {
+        dtype == .f16 || dtype == .bf16
+            ? UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt16.self), count: rows * columns) : nil
+    }
 }
 
 /// A raw f16, bf16 or f64 tensor (or a raw f32 one in another element order than row-major)

@@ -27,8 +27,9 @@ public enum ElementOrder: UInt8, Sendable, CaseIterable, CustomStringConvertible
     /// Outer dimension first (PyTorch order).
     case rowMajor = 0
     /// A matrix [n, k] (trailing dimensions of 1 allowed, n a multiple of 16) as n / 16 strips,
-    /// each [k][16]: element (r, c) at (r / 16) * 16k + c * 16 + r % 16. Raw f32 only: the
-    /// layout the AVX2 matrix kernel reads a Linear weight in, used straight from the map.
+    /// each [k][16]: element (r, c) at (r / 16) * 16k + c * 16 + r % 16. Raw f32 (version 2),
+    /// f16 or bf16 (version 3) only: the layout the AVX2 matrix kernel reads a Linear weight in,
+    /// used straight from the map.
     case strips16 = 1
 
     public var description: String {
@@ -82,13 +83,24 @@ public enum ElementOrder: UInt8, Sendable, CaseIterable, CustomStringConvertible
         }
     }
 
+    /// The first format version that stores a `dtype` tensor in this order: 1 for row-major, 2
+    /// for f32 strips16, 3 for 16-bit strips16.
+    public func minimumVersion(dtype: DType) -> UInt32 {
+        switch self {
+        case .rowMajor: return 1
+        case .strips16: return dtype == .f32 ? 2 : 3
+        }
+    }
+
     /// Why `shape`, `dtype` and `encoding` cannot be stored in this order; nil when they can.
     public func unsupportedReason(shape: [Int], dtype: DType, encoding: TensorEncoding) -> String? {
         switch self {
         case .rowMajor:
             return nil
         case .strips16:
-            guard dtype == .f32, encoding == .raw else { return "strips16 is for raw f32 tensors (got \(dtype), \(encoding))" }
+            guard [.f32, .f16, .bf16].contains(dtype), encoding == .raw else {
+                return "strips16 is for raw f32, f16 or bf16 tensors (got \(dtype), \(encoding))"
+            }
             guard shape.count >= 2, shape.dropFirst(2).allSatisfy({ $0 == 1 }) else {
                 return "strips16 needs a matrix [n, k] (trailing dimensions of 1 allowed), got shape \(shape)"
             }
@@ -98,13 +110,14 @@ public enum ElementOrder: UInt8, Sendable, CaseIterable, CustomStringConvertible
     }
 }
 
-/// The constants and limits of `.tzw` versions 1 and 2 (see docs/weight-format.md).
+/// The constants and limits of `.tzw` versions 1 to 3 (see docs/weight-format.md).
 public enum WeightFileLayout {
     public static let magic: [UInt8] = Array("TZWEIGHT".utf8)
-    /// The newest version: written when a tensor is stored in an order other than row-major.
-    public static let version: UInt32 = 2
-    /// Versions this reader accepts; files with only row-major tensors are written as version 1.
-    public static let readableVersions: ClosedRange<UInt32> = 1...2
+    /// The newest version: written when a 16-bit tensor is stored as strips16 (2 when only f32
+    /// ones are, 1 when every tensor is row-major: the oldest version that holds the file).
+    public static let version: UInt32 = 3
+    /// Versions this reader accepts.
+    public static let readableVersions: ClosedRange<UInt32> = 1...3
     public static let headerSize = 80
     public static let minAlignment = 64
     public static let maxAlignment = 1 << 20

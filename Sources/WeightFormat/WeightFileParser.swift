@@ -192,6 +192,9 @@ public enum WeightFileParser {
             let offset = r.u64(p), stored = r.u64(p + 8), raw = r.u64(p + 16), crc = r.u32(p + 24)
             p += 28
             if let why = order.unsupportedReason(shape: shape, dtype: dtype, encoding: encoding) { throw fail(name, why) }
+            guard h.version >= order.minimumVersion(dtype: dtype) else {
+                throw fail(name, "\(dtype) \(order) needs format version \(order.minimumVersion(dtype: dtype)), the file is version \(h.version)")
+            }
             let (expectedRaw, overflow) = elements.multipliedReportingOverflow(by: UInt64(dtype.size))
             guard !overflow, expectedRaw <= UInt64(Int.max) else { throw fail(name, "the shape's byte size overflows") }
             guard raw == expectedRaw else {

@@ -204,8 +204,8 @@ public final class WeightFileWriter {
         let fileSize = dataOffset + (pending.last.map { offsets.last! + $0.stored.count } ?? 0)
 
         var prefix: [UInt8] = WeightFileLayout.magic
-        // Version 1 unless an order needs version 2, so such files stay readable by older readers.
-        append(&prefix, pending.contains { $0.order != .rowMajor } ? WeightFileLayout.version : UInt32(1))
+        // The oldest version that holds every tensor, so the file stays readable by older readers.
+        append(&prefix, pending.map { $0.order.minimumVersion(dtype: $0.dtype) }.max() ?? 1)
         append(&prefix, UInt32(0))
         append(&prefix, UInt32(alignment))
         append(&prefix, UInt32(pending.count))

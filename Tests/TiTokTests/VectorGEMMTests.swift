@@ -261,6 +261,67 @@ final class VectorGEMMTests: XCTestCase {
     /// Double: query and key counts across the tile heights and vector widths (up to past the
     /// 1024 block of the product kernels), head widths ending inside a vector, score ranges
     /// that underflow exp. Where the CPU has both kernels, their heads give the same bits.
+    /// The AVX2 product over 16-bit strips (f16, bf16; widened inside the kernel) against the
+    /// float32 strips of the widened values, bit for bit: k across the 256 sub-blocks and the
+    /// 1024 blocks, row counts across tiles, from column 16 on, stored and accumulated, with
+    /// and without bias; n not a multiple of 16 writes nothing.
+    func testHalfStripsMatchWidenedFloatStripsBitForBit() throws {
+        guard VectorGEMM.Kernel.avx2.isSupported else { throw XCTSkip("no AVX2 on this CPU") }
+        let tileRows = Int(CK_PACKED_TILE_ROWS)
+        for bf16 in [false, true] {
+            for (n, k) in [(16, 1), (32, 255), (48, 257), (64, 1024), (32, 1300), (16, 2600)] {
+                let wide = values(n * k, seed: UInt64(n + 3 * k)).map { v -> Float in
+                    bf16 ? HalfFloat.bf16ToF32(HalfFloat.f32ToBF16(v)) : Float(Float16(v))
+                }
+                let bits = wide.map { bf16 ? HalfFloat.f32ToBF16($0) : Float16($0).bitPattern }
+                var strips = [Float](repeating: .nan, count: Int(ck_packed_strips_count(Int32(n), Int32(k))))
+                ck_pack_strips(Int32(n), Int32(k), wide, k, &strips)
+                // The 16-bit strips: the same arrangement of the bit patterns.
+                let halfStrips = strips.map { bf16 ? HalfFloat.f32ToBF16($0) : Float16($0).bitPattern }
+                XCTAssertEqual(bits.count, n * k)
+                let bias = values(n, seed: 11)
+                for m in [1, 7, 13] {
+                    let a = values(m * k, seed: UInt64(m + k))
+                    var rows = [Float](repeating: .nan, count: Int(ck_packed_rows_count(Int32(m), Int32(k))))
+                    let tiles = Int32((m + tileRows - 1) / tileRows)
+                    ck_pack_row_tiles(0, tiles, Int32(m), Int32(k), a, k, &rows)
+                    var partial = [Float](repeating: .nan, count: Int(ck_packed_rows_partial_count(Int32(m))))
+                    let start = values(m * n, seed: UInt64(m * n))
+                    for first in [0] + (n > 16 ? [16] : []) {
+                        for (accumulate, withBias) in [(false, false), (false, true), (true, true)] {
+                            var expected = start, actual = start
+                            let cols = Int32(n - first)
+                            strips.withUnsafeBufferPointer { w in
+                                halfStrips.withUnsafeBufferPointer { h in
+                                    bias.withUnsafeBufferPointer { bp in
+                                        let b = withBias ? bp.baseAddress! + first : nil
+                                        expected.withUnsafeMutableBufferPointer { c in
+                                            ck_gemm_packed_rows_avx2(Int32(m), cols, Int32(k), rows, 0, tiles, w.baseAddress! + first * k, 16,
+                                                                     16 * k, c.baseAddress! + first, n, accumulate ? 1 : 0, b, &partial)
+                                        }
+                                        actual.withUnsafeMutableBufferPointer { c in
+                                            ck_gemm_packed_rows_half_strips_avx2(Int32(m), cols, Int32(k), rows, 0, tiles,
+                                                                                 h.baseAddress! + first * k, bf16 ? 1 : 0, 16 * k,
+                                                                                 c.baseAddress! + first, n, accumulate ? 1 : 0, b, &partial)
+                                        }
+                                    }
+                                }
+                            }
+                            XCTAssertNil(actual.indices.first { actual[$0].bitPattern != expected[$0].bitPattern },
+                                         "first differing output, bf16 \(bf16) n \(n) k \(k) m \(m) from \(first) acc \(accumulate) bias \(withBias)")
+                        }
+                    }
+                    var untouched = start
+                    halfStrips.withUnsafeBufferPointer { hp in
+                        ck_gemm_packed_rows_half_strips_avx2(Int32(m), 15, Int32(k), rows, 0, tiles, hp.baseAddress!, bf16 ? 1 : 0,
+                                                             16 * k, &untouched, n, 0, nil, &partial)
+                    }
+                    XCTAssertEqual(untouched, start, "n = 15 must write nothing")
+                }
+            }
+        }
+    }
+
     /// `ck_pack_row_tile_columns` filling a packed operand piece by piece (every tile, column
     /// ranges inside and across the 256-column sub-blocks) writes what `ck_pack_row_tiles` does,
     /// zero rows past m included; out-of-range pieces write nothing.

@@ -209,4 +209,23 @@ final class StoredStripsModelTests: XCTestCase {
             try WeightFileModelTests.assertSameOutputs(try WeightFileModelTests.loadTokenizer(path), try f.model(), f)
         }
     }
+
+    /// f16 and bf16 strips (widened inside the AVX2 kernel; read back and packed elsewhere): every
+    /// output equals that of the same 16-bit file stored row-major (packed from widened rows).
+    func testSixteenBitStripsFilesGiveTheSameOutputsAsRowMajorOnes() throws {
+        for name in TiTokFixture.all {
+            let f = try TiTokFixture(name)
+            for dtype in [DType.f16, .bf16] {
+                let strips = try WeightFileModelTests.writeFixture(f, dtype: dtype, encoding: .raw, strips: true)
+                let rows = try WeightFileModelTests.writeFixture(f, dtype: dtype, encoding: .raw)
+                defer { for p in [strips, rows] { try? FileManager.default.removeItem(atPath: p) } }
+                let file = try WeightFile(path: strips)
+                XCTAssertEqual(file.header.version, 3, "\(name) \(dtype)")
+                XCTAssertGreaterThanOrEqual(file.entries.filter { $0.order == .strips16 }.count,
+                                            4 * (f.config.encoder.layers + f.config.decoder.layers), "\(name) \(dtype)")
+                try WeightFileModelTests.assertSameOutputs(try WeightFileModelTests.loadTokenizer(strips),
+                                                           try WeightFileModelTests.loadTokenizer(rows), f)
+            }
+        }
+    }
 }

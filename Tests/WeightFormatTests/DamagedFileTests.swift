@@ -80,7 +80,7 @@ final class DamagedFileTests: XCTestCase {
     }
 
     func testUnsupportedVersionAndEndiannessHint() {
-        expect(edited({ TZW.put(&$0, 8, UInt32(3)) }), .unsupportedVersion(3, byteSwapped: false))
+        expect(edited({ TZW.put(&$0, 8, UInt32(4)) }), .unsupportedVersion(4, byteSwapped: false))
         expect(edited({ TZW.put(&$0, 8, UInt32(0)) }), .unsupportedVersion(0, byteSwapped: false))
         let swapped = edited { TZW.put(&$0, 8, UInt32(1).byteSwapped) }
         expect(swapped, .unsupportedVersion(0x0100_0000, byteSwapped: true))

@@ -1,7 +1,7 @@
 import XCTest
 @testable import WeightFormat
 
-/// Tensors stored as `strips16` (version 2): written from row-major values, read back row-major
+/// Tensors stored as `strips16` (version 2; 16-bit ones version 3): written from row-major values, read back row-major
 /// by every accessor, exposed as stored by `strips16(_:)`, and refused where the order cannot hold.
 final class ElementOrderTests: XCTestCase {
     /// The strips16 arrangement of a row-major [n, k] matrix, written out independently of the library.
@@ -38,7 +38,7 @@ final class ElementOrderTests: XCTestCase {
         let stored = try XCTUnwrap(f.strips16("b"))
         XCTAssertEqual(stored.rows, 48)
         XCTAssertEqual(stored.columns, 7)
-        XCTAssertEqual(Array(stored.buffer), strips(b, n: 48, k: 7))
+        XCTAssertEqual(Array(try XCTUnwrap(stored.float32)), strips(b, n: 48, k: 7))
         XCTAssertNil(f.strips16("c"))
         XCTAssertNil(f.strips16("missing"))
         // Row ranges read back row-major, as a packing kernel asks for them.
@@ -56,6 +56,40 @@ final class ElementOrderTests: XCTestCase {
         XCTAssertEqual(WeightFileSummary(f).orderCounts, ["strips16": 2, "row-major": 1])
     }
 
+    /// f16 and bf16 strips (version 3): read back row-major as the same tensor stored row-major
+    /// reads, and exposed as stored (the bit patterns in strips) for the kernel that widens them.
+    func testSixteenBitStripsRoundTripAsVersion3() throws {
+        for dtype in [DType.f16, .bf16] {
+            let a = TZW.values(32 * 5, seed: 4), b = TZW.values(16 * 300, seed: 5)
+            let (bytes, f) = try file { w in
+                try w.add(name: "a", shape: [32, 5], values: a, as: dtype, order: .strips16)
+                try w.add(name: "a-rows", shape: [32, 5], values: a, as: dtype)
+                try w.add(name: "b", shape: [16, 300, 1, 1], values: b, as: dtype, order: .strips16)
+                try w.add(name: "c", shape: [32, 5], values: a, order: .strips16)
+            }
+            XCTAssertEqual(TZW.u32(bytes, 8), 3, "\(dtype): a file with a 16-bit strips16 tensor is version 3")
+            let widened = Array(try f.float32("a-rows").buffer)
+            XCTAssertEqual(Array(try f.float32("a").buffer), widened, "\(dtype)")
+            let stored = try XCTUnwrap(f.strips16("a"))
+            XCTAssertEqual(stored.dtype, dtype)
+            XCTAssertNil(stored.float32)
+            let bits = widened.map { dtype == .f16 ? HalfFloat.f32ToF16($0) : HalfFloat.f32ToBF16($0) }
+            XCTAssertEqual(Array(try XCTUnwrap(stored.bits16)), strips(bits.map { Float($0) }, n: 32, k: 5).map { UInt16($0) })
+            XCTAssertEqual(try XCTUnwrap(f.strips16("c")).dtype, .f32)
+            let deferred = try XCTUnwrap(f.deferredFloat32("a"))
+            for range in [0..<1, 83..<101, 77..<83, 0..<160, 159..<160] {
+                var part = [Float](repeating: .nan, count: range.count)
+                deferred.read(elements: range, into: &part)
+                XCTAssertEqual(part, Array(widened[range]), "\(dtype) \(range)")
+            }
+            let bRows = try file { w in try w.add(name: "b", shape: [16, 300, 1, 1], values: b, as: dtype) }.file
+            XCTAssertEqual(Array(try f.float32("b").buffer), Array(try bRows.float32("b").buffer), "\(dtype)")
+        }
+        // Only f32 strips: version 2, as before.
+        let (v2, _) = try file { w in try w.add(name: "a", shape: [16, 2], values: TZW.values(32), order: .strips16) }
+        XCTAssertEqual(TZW.u32(v2, 8), 2)
+    }
+
     func testRowMajorOnlyFilesStayVersion1() throws {
         let (bytes, f) = try file { w in try w.add(name: "a", shape: [32, 5], values: TZW.values(160)) }
         XCTAssertEqual(TZW.u32(bytes, 8), 1)
@@ -65,7 +99,8 @@ final class ElementOrderTests: XCTestCase {
 
     func testWriterRefusesOrdersThatCannotHold() throws {
         let cases: [(shape: [Int], dtype: DType, encoding: TensorEncoding, why: String)] = [
-            ([32, 4], .f16, .raw, "raw f32"), ([32, 4], .f32, .zlib, "raw f32"), ([64], .f32, .raw, "a matrix"),
+            ([32, 4], .f64, .raw, "raw f32, f16 or bf16"), ([32, 4], .f32, .zlib, "raw f32, f16 or bf16"),
+            ([32, 4], .f16, .zlibShuffle, "raw f32, f16 or bf16"), ([64], .f32, .raw, "a matrix"),
             ([32, 4, 3], .f32, .raw, "a matrix"), ([24, 4], .f32, .raw, "multiple of 16"),
         ]
         for c in cases {
@@ -81,6 +116,7 @@ final class ElementOrderTests: XCTestCase {
         let (valid, _) = try file { w in
             try w.add(name: "a", shape: [32, 2], values: TZW.values(64), order: .strips16)
             try w.add(name: "h", shape: [16, 2], values: TZW.values(32), as: .f16)
+            try w.add(name: "d", shape: [16, 2], values: TZW.values(32), as: .f64)
         }
         func entryError(_ index: Int, _ edit: (inout [UInt8], TZW.EntryFields) -> Void) -> String {
             var b = valid
@@ -92,7 +128,9 @@ final class ElementOrderTests: XCTestCase {
             return reason
         }
         XCTAssertTrue(entryError(0) { b, e in b[e.reserved] = 2 }.contains("unknown element order code 2"))
-        XCTAssertTrue(entryError(1) { b, e in b[e.reserved] = 1 }.contains("raw f32"))
+        // 16-bit strips need version 3 (this file is version 2); f64 cannot be strips at all.
+        XCTAssertTrue(entryError(1) { b, e in b[e.reserved] = 1 }.contains("f16 strips16 needs format version 3, the file is version 2"))
+        XCTAssertTrue(entryError(2) { b, e in b[e.reserved] = 1 }.contains("raw f32, f16 or bf16"))
         XCTAssertTrue(entryError(0) { b, e in TZW.put(&b, e.shape, UInt64(8)); TZW.put(&b, e.shape + 8, UInt64(4)) }
             .contains("multiple of 16"))
         // The same order byte in a version 1 file is the reserved byte, which must be 0.

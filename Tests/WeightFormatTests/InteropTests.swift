@@ -63,4 +63,25 @@ final class InteropTests: XCTestCase {
         let swift = try WeightFile(bytes: try w.serialized(metadata: file.metadata.raw))
         XCTAssertEqual(swift.entries.map(\.crc32), file.entries.prefix(2).map(\.crc32))
     }
+
+    /// f16 and bf16 strips16 tensors written by the Python writer (version 3,
+    /// make_python_half_strips_fixture.py) read back as their row-major copies do, and the Swift
+    /// writer stores the same values in the same bytes.
+    func testPythonWrittenHalfStripsReadRowMajorAndMatchTheSwiftWriter() throws {
+        let path = URL(fileURLWithPath: Self.path).deletingLastPathComponent().appendingPathComponent("python_half_strips16.tzw").path
+        let file = try WeightFile(path: path, verifyChecksums: true)
+        XCTAssertEqual(file.header.version, 3)
+        let w = try WeightFileWriter()
+        for (name, dtype) in [("h", DType.f16), ("b", .bf16)] {
+            let entry = try XCTUnwrap(file.entry(named: name))
+            XCTAssertEqual(entry.order, .strips16)
+            XCTAssertEqual(entry.dtype, dtype)
+            let values = Array(try file.float32(name).buffer)
+            XCTAssertEqual(values, Array(try file.float32("expected.\(name)").buffer), name)
+            try w.add(name: name, shape: entry.shape, values: values, as: dtype, order: .strips16)
+        }
+        let swift = try WeightFile(bytes: try w.serialized(metadata: file.metadata.raw))
+        XCTAssertEqual(swift.header.version, 3)
+        XCTAssertEqual(swift.entries.map(\.crc32), file.entries.prefix(2).map(\.crc32))
+    }
 }

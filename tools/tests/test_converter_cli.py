@@ -165,9 +165,22 @@ def test_linear_weights_are_stored_as_strips16_by_default(tmp_path, convert, cas
             assert (plain.array(name) == strips_file.array(name)).all(), name
 
 
-@pytest.mark.parametrize("options", [("--dtype", "f16"), ("--compress", "zlib")])
-def test_strips16_only_for_raw_f32(tmp_path, convert, options):
+@pytest.mark.parametrize("options", [("--compress", "zlib"), ("--dtype", "f16", "--shuffle")])
+def test_compressed_files_stay_row_major(tmp_path, convert, options):
     code, _, err = convert(fixture_dir(CASE), "--out", tmp_path / "m.tzw", *options)
     assert code == 0, err
     with tzw.TZWFile(tmp_path / "m.tzw") as f:
         assert f.header.version == 1 and {e.order for e in f.entries} == {"row-major"}
+
+
+@pytest.mark.parametrize("dtype", ["f16", "bf16"])
+def test_sixteen_bit_files_store_linear_weights_as_strips16(tmp_path, convert, dtype):
+    code, _, err = convert(fixture_dir(CASE), "--out", tmp_path / "s.tzw", "--dtype", dtype)
+    assert code == 0, err
+    code, _, err = convert(fixture_dir(CASE), "--out", tmp_path / "r.tzw", "--dtype", dtype, "--layout", "row-major")
+    assert code == 0, err
+    with tzw.TZWFile(tmp_path / "s.tzw") as strips_file, tzw.TZWFile(tmp_path / "r.tzw") as plain:
+        assert strips_file.header.version == 3 and plain.header.version == 1
+        assert any(e.order == "strips16" and e.dtype == dtype for e in strips_file.entries)
+        for name in plain.names:  # the same values, whichever order they are stored in
+            assert (plain.float32(name) == strips_file.float32(name)).all(), name

@@ -208,7 +208,7 @@ def _first_entry_field(data: bytearray, after_name: int) -> int:
 
 def damage_cases():
     def bad_magic(d): d[0:8] = b"NOTATZW!"
-    def bad_version(d): _rewrite_header(d, version=3)
+    def bad_version(d): _rewrite_header(d, version=4)
     def swapped_version(d): _rewrite_header(d, version=0x01000000)
     def bad_flags(d): _rewrite_header(d, flags=1)
     def bad_alignment(d): _rewrite_header(d, alignment=96)
@@ -247,7 +247,7 @@ def damage_cases():
     def data_crc(d): d[struct.unpack_from("<Q", d, 56)[0] + 5] ^= 0xFF  # inside the first record
     return {
         "bad_magic": (bad_magic, "not a .tzw file"),
-        "bad_version": (bad_version, "unsupported version 3"),
+        "bad_version": (bad_version, "unsupported version 4"),
         "swapped_version": (swapped_version, "endianness"),
         "bad_flags": (bad_flags, "flags"),
         "bad_alignment": (bad_alignment, "alignment 96"),

@@ -1,4 +1,4 @@
-"""Element orders (.tzw version 2): strips16 tensors written from row-major arrays, read back
+"""Element orders (.tzw versions 2-3): strips16 tensors written from row-major arrays, read back
 row-major, stored in the documented order, and refused where the order cannot hold."""
 
 from __future__ import annotations
@@ -49,6 +49,26 @@ def test_strips16_round_trip_and_stored_order(tmp_path):
     assert np.array_equal(tzw.from_strips16(tzw.to_strips16(w), w.shape), w)
 
 
+@pytest.mark.parametrize("dtype", ["f16", "bf16"])
+def test_sixteen_bit_strips16_round_trip_as_version_3(tmp_path, dtype):
+    rng = np.random.default_rng(6)
+    w = rng.standard_normal((32, 7)).astype("<f4")
+    stored = w.astype("<f2") if dtype == "f16" else tzw.float32_to_bfloat16_bits(w)
+    path = tmp_path / "h.tzw"
+    _write(path, [tzw.TensorSpec("w", dtype, w.shape, lambda: stored, "raw", "strips16"),
+                  tzw.TensorSpec("rows", dtype, w.shape, lambda: stored)])
+    with tzw.TZWFile(path) as f:
+        f.verify()
+        assert f.header.version == 3
+        assert [e.order for e in f.entries] == ["strips16", "row-major"]
+        assert np.array_equal(f.float32("w"), f.float32("rows"))
+        assert f.raw_bytes("w") == _strips_by_hand(np.asarray(stored).reshape(32, 7)).tobytes()
+    # Only f32 strips: version 2.
+    _write(tmp_path / "f.tzw", [tzw.TensorSpec("w", "f32", w.shape, lambda: w, "raw", "strips16")])
+    with tzw.TZWFile(tmp_path / "f.tzw") as f:
+        assert f.header.version == 2
+
+
 def test_row_major_files_stay_version_1(tmp_path):
     path = tmp_path / "p.tzw"
     _write(path, [tzw.TensorSpec("w", "f32", (16, 2), lambda: np.ones((16, 2), "<f4"))])
@@ -58,7 +78,8 @@ def test_row_major_files_stay_version_1(tmp_path):
 
 
 @pytest.mark.parametrize("shape,dtype,encoding,why", [
-    ((32, 4), "f16", "raw", "raw f32"), ((32, 4), "f32", "zlib", "raw f32"), ((64,), "f32", "raw", "a matrix"),
+    ((32, 4), "f64", "raw", "raw f32, f16 or bf16"), ((32, 4), "f32", "zlib", "raw f32, f16 or bf16"),
+    ((32, 4), "f16", "zlib+shuffle", "raw f32, f16 or bf16"), ((64,), "f32", "raw", "a matrix"),
     ((32, 4, 3), "f32", "raw", "a matrix"), ((24, 4), "f32", "raw", "multiple of 16"),
 ])
 def test_writer_refuses_strips16_where_it_cannot_hold(tmp_path, shape, dtype, encoding, why):
@@ -88,13 +109,15 @@ def _fix_crcs(data: bytearray) -> None:
 
 @pytest.mark.parametrize("index,code,version,message", [
     (0, 2, 2, "unknown element order code 2"),
-    (1, 1, 2, "strips16 is for raw f32"),
+    (1, 1, 2, "f16 strips16 needs format version 3, the file is version 2"),
+    (2, 1, 2, "strips16 is for raw f32, f16 or bf16"),
     (0, 1, 1, "reserved byte is 1, not 0 in version 1"),
 ])
 def test_reader_refuses_bad_orders(tmp_path, index, code, version, message):
     path = tmp_path / "s.tzw"
     _write(path, [tzw.TensorSpec("w", "f32", (16, 2), lambda: np.ones((16, 2), "<f4"), "raw", "strips16"),
-                  tzw.TensorSpec("h", "f16", (16, 2), lambda: np.ones((16, 2), "<f2"))])
+                  tzw.TensorSpec("h", "f16", (16, 2), lambda: np.ones((16, 2), "<f2")),
+                  tzw.TensorSpec("d", "f64", (16, 2), lambda: np.ones((16, 2), "<f8"))])
     data = bytearray(path.read_bytes())
     data[_order_byte_at(data, index)] = code
     struct.pack_into("<I", data, 8, version)

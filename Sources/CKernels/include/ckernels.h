@@ -6,6 +6,7 @@
 #define CKERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -17,7 +18,7 @@ enum { CK_TILE_ROWS = 8, CK_PANEL_COLS = 48 };
 /* 1 when this CPU and OS run AVX-512F code (CPUID and XGETBV), else 0. */
 int ck_avx512_usable(void);
 
-/* 1 when this CPU and OS run AVX2 and FMA code (CPUID and XGETBV), else 0. */
+/* 1 when this CPU and OS run AVX2, FMA and F16C code (CPUID and XGETBV), else 0. */
 int ck_avx2_fma_usable(void);
 
 /* A spin-wait hint (PAUSE on x86-64) for threads polling a flag. */
@@ -101,6 +102,15 @@ void ck_pack_strips(int n, int k, const float *w, ptrdiff_t ldw, float *dst);
 void ck_gemm_packed_rows_avx2(int m, int n, int k, const float *apacked, int tile0, int packed_tiles,
                               const float *b, ptrdiff_t ldb, ptrdiff_t strip_stride,
                               float *c, ptrdiff_t ldc, int accumulate, const float *bias, float *partial);
+
+/* ck_gemm_packed_rows_avx2 over weights stored as 16-bit strips (`ck_pack_strips`' layout with
+   f16, or bf16 when `bf16` is set, elements; n a multiple of 16, strips strip_stride elements
+   apart): each strip's 256-deep sub-blocks are widened to float32 (exactly) once per call, then
+   multiplied as ck_gemm_packed_rows_avx2 multiplies float32 strips, so the result has the bits
+   of that kernel on the widened weight. */
+void ck_gemm_packed_rows_half_strips_avx2(int m, int n, int k, const float *apacked, int tile0, int packed_tiles,
+                                          const uint16_t *b, int bf16, ptrdiff_t strip_stride, float *c, ptrdiff_t ldc,
+                                          int accumulate, const float *bias, float *partial);
 
 /* Floats of scratch ck_attention_head needs for tq queries, tk keys and head width d. */
 size_t ck_attention_scratch_count(int tq, int tk, int d);
