@@ -93,10 +93,9 @@ def memory_probe(args, tzw: Path) -> dict:
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
-def _older_layout(path: Path, dtype: str) -> bool:
-    """A cached f32 file converted before the converter stored Linear weights as strips16."""
-    if dtype != "f32":
-        return False
+def _older_layout(path: Path) -> bool:
+    """A cached file converted before the converter stored Linear weights as strips16 (f32 files
+    since format version 2, f16 and bf16 files since version 3)."""
     import tzw
     with tzw.TZWFile(path) as f:
         return not any(e.order == "strips16" for e in f.entries)
@@ -121,7 +120,7 @@ def prepare_reference(args, variant: str, resolution: int, want_onnx: bool) -> d
     files = {}
     for dtype in args.dtypes:
         out = folder / f"{variant}-{resolution}-{dtype}.tzw"
-        if not out.exists() or _older_layout(out, dtype):
+        if not out.exists() or _older_layout(out):
             log(f"{variant}: converting to {out.name}")
             subprocess.run([sys.executable, str(REPO / "tools" / "convert_checkpoint.py"), str(ckpt), "--out", str(out),
                             "--dtype", dtype, "--compress", "none", "--quiet", "--force"], check=True)
