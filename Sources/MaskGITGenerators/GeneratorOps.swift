@@ -55,12 +55,11 @@ struct GeneratorOps {
     }
 
     private func linearRows(_ x: [Float], count m: Int, _ w: LinearWeights, into y: inout [Float]) {
-        let n = w.outFeatures, k = w.inFeatures
+        let n = w.outFeatures
         if y.count != m * n { y = buffer(m * n) }
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeMutableBufferPointer { yp in
-                Dense.linear(xp.baseAddress!, rows: m, inFeatures: k, weight: w.weight.baseAddress,
-                             bias: w.bias?.baseAddress, outFeatures: n, into: yp.baseAddress!)
+                Dense.linear(xp.baseAddress!, rows: m, weight: w.weight, bias: w.bias?.baseAddress, into: yp.baseAddress!)
             }
         }
     }

@@ -1,12 +1,25 @@
+import Kernels
 import ModelZoo
 import WeightFormat
 
-/// A Linear layer's parameters: weight [out, in] (PyTorch layout), optional bias [out].
+/// A Linear layer's parameters: weight [out, in] (PyTorch layout), optional bias [out]. The
+/// weight is multiplied by the library's matrix kernel from a copy packed on first use (its
+/// mapped file pages then given back, `releaseSource`), or by OpenBLAS in place.
 struct LinearWeights: @unchecked Sendable {
-    let weight: Float32Tensor
+    let weight: PackedLinearWeight
     let bias: Float32Tensor?
-    var outFeatures: Int { weight.shape[0] }
-    var inFeatures: Int { weight.shape[1] }
+    var outFeatures: Int { weight.outFeatures }
+    var inFeatures: Int { weight.inFeatures }
+
+    init(weight: PackedLinearWeight, bias: Float32Tensor?) {
+        self.weight = weight
+        self.bias = bias
+    }
+
+    init(weight: Float32Tensor, bias: Float32Tensor?, releaseSource: (@Sendable () -> Void)? = nil) {
+        self.init(weight: PackedLinearWeight(weight: weight.baseAddress, outFeatures: weight.shape[0], inFeatures: weight.shape[1],
+                                             owner: weight.owner, releaseSource: releaseSource), bias: bias)
+    }
 }
 
 /// A LayerNorm's parameters (both [features]) and epsilon.
@@ -26,9 +39,28 @@ struct WeightReader {
         try tensors.checkedFloat32(prefix + name, shape: shape)
     }
 
+    /// A Linear layer. A raw f32 weight in a weight file is used in place and gives its mapped
+    /// pages back once the kernel's packed copy exists; a raw 16-bit one is read from the file
+    /// when packed (no float32 copy is kept besides the packed one), so neither is resident twice.
     func linear(_ name: String, in inFeatures: Int, out outFeatures: Int, bias: Bool = true) throws -> LinearWeights {
-        LinearWeights(weight: try tensor(name + ".weight", [outFeatures, inFeatures]),
-                      bias: bias ? try tensor(name + ".bias", [outFeatures]) : nil)
+        try tensors.checkShape(prefix + name + ".weight", [outFeatures, inFeatures])  // named first when wrong
+        let biasTensor = bias ? try tensor(name + ".bias", [outFeatures]) : nil
+        let file = tensors as? WeightFile
+        if let deferred = file?.deferredFloat32(prefix + name + ".weight"), deferred.shape == [outFeatures, inFeatures] {
+            let k = inFeatures
+            let weight = PackedLinearWeight(outFeatures: outFeatures, inFeatures: inFeatures, readRows: { first, count, destination in
+                deferred.read(elements: first * k..<(first + count) * k, into: destination)
+            }, releaseSource: { deferred.releaseResidentPages() })
+            return LinearWeights(weight: weight, bias: biasTensor)
+        }
+        let weight = try tensor(name + ".weight", [outFeatures, inFeatures])
+        let release: (@Sendable () -> Void)? = file.map { file in { @Sendable in file.releaseResidentPages(of: weight) } }
+        return LinearWeights(weight: weight, bias: biasTensor, releaseSource: release)
+    }
+
+    /// The float32 weight of a Linear layer, for callers that concatenate several.
+    private func linearWeight(_ name: String, in inFeatures: Int, out outFeatures: Int) throws -> Float32Tensor {
+        try tensor(name + ".weight", [outFeatures, inFeatures])
     }
 
     func norm(_ name: String, features: Int, epsilon: Float) throws -> NormWeights {
@@ -41,9 +73,11 @@ struct WeightReader {
         var w = [Float](); w.reserveCapacity(3 * h * h)
         var b = [Float](); b.reserveCapacity(3 * h)
         for name in names {
-            let part = try linear(name, in: h, out: h)
-            w.append(contentsOf: part.weight.buffer)
-            if let bias = part.bias { b.append(contentsOf: bias.buffer) }
+            // Each tensor kept alive while its values are copied (a converted one owns them).
+            let part = try linearWeight(name, in: h, out: h), bias = try tensor(name + ".bias", [h])
+            withExtendedLifetime(part) { w.append(contentsOf: part.buffer) }
+            withExtendedLifetime(bias) { b.append(contentsOf: bias.buffer) }
+            (tensors as? WeightFile)?.releaseResidentPages(of: part)  // copied: the map's pages are not needed
         }
         return LinearWeights(weight: Float32Tensor(shape: [3 * h, h], values: w), bias: Float32Tensor(shape: [3 * h], values: b))
     }
