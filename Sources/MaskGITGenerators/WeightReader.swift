@@ -16,9 +16,9 @@ struct LinearWeights: @unchecked Sendable {
         self.bias = bias
     }
 
-    init(weight: Float32Tensor, bias: Float32Tensor?, releaseSource: (@Sendable () -> Void)? = nil) {
+    init(weight: Float32Tensor, bias: Float32Tensor?) {
         self.init(weight: PackedLinearWeight(weight: weight.baseAddress, outFeatures: weight.shape[0], inFeatures: weight.shape[1],
-                                             owner: weight.owner, releaseSource: releaseSource), bias: bias)
+                                             owner: weight.owner), bias: bias)
     }
 }
 
@@ -39,23 +39,11 @@ struct WeightReader {
         try tensors.checkedFloat32(prefix + name, shape: shape)
     }
 
-    /// A Linear layer. A raw f32 weight in a weight file is used in place and gives its mapped
-    /// pages back once the kernel's packed copy exists; a raw 16-bit one is read from the file
-    /// when packed (no float32 copy is kept besides the packed one), so neither is resident twice.
+    /// A Linear layer, its weight read as `TensorProvider.packedLinearWeight` reads it (from a
+    /// weight file without a second resident copy).
     func linear(_ name: String, in inFeatures: Int, out outFeatures: Int, bias: Bool = true) throws -> LinearWeights {
-        try tensors.checkShape(prefix + name + ".weight", [outFeatures, inFeatures])  // named first when wrong
-        let biasTensor = bias ? try tensor(name + ".bias", [outFeatures]) : nil
-        let file = tensors as? WeightFile
-        if let deferred = file?.deferredFloat32(prefix + name + ".weight"), deferred.shape == [outFeatures, inFeatures] {
-            let k = inFeatures
-            let weight = PackedLinearWeight(outFeatures: outFeatures, inFeatures: inFeatures, readRows: { first, count, destination in
-                deferred.read(elements: first * k..<(first + count) * k, into: destination)
-            }, releaseSource: { deferred.releaseResidentPages() })
-            return LinearWeights(weight: weight, bias: biasTensor)
-        }
-        let weight = try tensor(name + ".weight", [outFeatures, inFeatures])
-        let release: (@Sendable () -> Void)? = file.map { file in { @Sendable in file.releaseResidentPages(of: weight) } }
-        return LinearWeights(weight: weight, bias: biasTensor, releaseSource: release)
+        let weight = try tensors.packedLinearWeight(prefix + name + ".weight", shape: [outFeatures, inFeatures])
+        return LinearWeights(weight: weight, bias: bias ? try tensor(name + ".bias", [outFeatures]) : nil)
     }
 
     /// The float32 weight of a Linear layer, for callers that concatenate several.

@@ -130,44 +130,14 @@ struct CheckedWeights {
         return tensor
     }
 
-    /// A Linear weight [out, in] for `Dense.linear(_:rows:weight:...)`; its file pages are given
-    /// back once the packed copy exists (raw f32 files), so it is not resident twice.
-    /// A raw 16-bit tensor is read straight from the file when packed (no float32 copy); a
-    /// `strips16` tensor (f32, f16 or bf16) is the AVX2 kernel's packed weight itself, used from the map.
-    /// 1x1 convolution weights [out, in, 1, 1] are taken as [out, in].
+    /// A Linear weight [out, in] (or a 1x1 convolution's [out, in, 1, 1]) for
+    /// `Dense.linear(_:rows:weight:...)`, read as `TensorProvider.packedLinearWeight` reads it.
     func linear(_ name: String) throws -> PackedLinearWeight {
         guard let shape = expected[name] else {
             throw ZooError.incompatibleWeights("tensor '\(name)' is not part of this architecture")
         }
         assert(TiTokTensorLayout.isLinearWeight(name), "'\(name)' is read as a Linear weight but not listed in isLinearWeight")
-        guard shape.count >= 2, shape.dropFirst(2).allSatisfy({ $0 == 1 }) else {
-            throw ZooError.incompatibleWeights("tensor '\(name)' is not a Linear or 1x1 convolution weight")
-        }
-        let n = shape[0], k = shape[1]
-        if let deferred = deferred(name) {
-            // Read row-major as float32 when packed (or widened), then its mapped pages given back.
-            let readRows: PackedLinearWeight.RowReader = { first, count, destination in
-                deferred.read(elements: first * k..<(first + count) * k, into: destination)
-            }
-            let release: @Sendable () -> Void = { deferred.releaseResidentPages() }
-            if let strips = (tensors as? WeightFile)?.strips16(name), strips.rows == n, strips.columns == k {
-                // Stored in the AVX2 kernel's layout: that kernel uses it in place from the map
-                // (nothing packed, nothing given back; 16-bit values widened as it multiplies);
-                // other kernels read its rows back.
-                if let floats = strips.float32?.baseAddress {
-                    return PackedLinearWeight(strips: floats, outFeatures: n, inFeatures: k, owner: strips.owner,
-                                              readRows: readRows, releaseSource: release)
-                }
-                if let bits = strips.bits16?.baseAddress {
-                    return PackedLinearWeight(halfStrips: bits, bf16: strips.dtype == .bf16, outFeatures: n, inFeatures: k,
-                                              owner: strips.owner, readRows: readRows, releaseSource: release)
-                }
-            }
-            return PackedLinearWeight(outFeatures: n, inFeatures: k, readRows: readRows, releaseSource: release)
-        }
-        let t = try self(name)
-        return PackedLinearWeight(weight: t.baseAddress, outFeatures: n, inFeatures: k, owner: t.owner,
-                                  releaseSource: releaseResidentPages(of: t))
+        return try tensors.packedLinearWeight(name, shape: shape)
     }
 
     /// Gives back `tensor`'s memory-mapped pages when it lies in a weight file's map (raw f32 used
