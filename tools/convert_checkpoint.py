@@ -22,6 +22,7 @@ from checkpoint_inputs import Inputs, download_from_hub, load_config, load_tenso
 from checkpoint_types import ConversionError  # noqa: E402
 from conversion_plan import Plan, plan_conversion  # noqa: E402
 from tensor_conversion import tensor_specs  # noqa: E402
+from maskgit_arch import is_generator_linear_weight  # noqa: E402
 from titok_arch import is_linear_weight  # noqa: E402
 
 VERSION = "1.0.0"
@@ -85,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--shuffle", action="store_true",
                    help="byte-shuffle before zlib (implies --compress zlib; compresses floats better)")
     p.add_argument("--layout", choices=("strips16", "row-major"), default="strips16",
-                   help="how a tokenizer's Linear weights are stored: strips16 (default; the AVX2 kernel's packed "
+                   help="how a model's Linear weights are stored: strips16 (default; the AVX2 kernel's packed "
                         "layout, used straight from the memory map with nothing packed on first use, f16/bf16 "
                         "values widened by the kernel; compressed files stay row-major) or row-major (a version 1 "
                         "file, as older builds read)")
@@ -224,7 +225,8 @@ def convert(args) -> int:
     os.makedirs(folder, exist_ok=True)
 
     warnings: list[str] = []
-    strips = (lambda name: plan.family == "titok" and args.layout == "strips16" and is_linear_weight(name))
+    linear = is_linear_weight if plan.family == "titok" else is_generator_linear_weight
+    strips = (lambda name: args.layout == "strips16" and linear(name))
     specs = tensor_specs(plan.tensors, args.dtype, encoding, warnings, strips)
     metadata = build_metadata(plan, specs, inputs)
     raw_bytes = sum(t.numel * tzw.DTYPES[s.dtype].size for t, s in zip(plan.tensors, specs))

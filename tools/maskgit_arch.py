@@ -144,6 +144,22 @@ def _norm(out: dict, name: str, width: int) -> None:
     out[f"{name}.bias"] = (width,)
 
 
+# The generator tensors the engine multiplies as Linear weights (Swift's
+# MaskGITTensorLayout.isLinearWeight names the same ones): every Linear weight but the BERT
+# generator's query/key/value, which are fused into one matrix when loaded (copied, so they stay
+# row-major).
+GENERATOR_LINEAR_WEIGHT_SUFFIXES = (
+    ".attention.output.dense.weight", ".intermediate.dense.weight", ".output.dense.weight", "lm_head.weight",
+    ".attn.qkv.weight", ".attn.proj.weight", ".mlp.fc1.weight", ".mlp.fc2.weight", ".skip_linear.weight",
+)
+
+
+def is_generator_linear_weight(name: str) -> bool:
+    """Whether the engine reads this MaskGIT generator tensor as a Linear weight (stored as strips16
+    in a converted raw file)."""
+    return name.endswith(GENERATOR_LINEAR_WEIGHT_SUFFIXES)
+
+
 def maskgit_expected_shapes(config: Mapping[str, Any]) -> dict[str, tuple]:
     """Every tensor a generator of this config has, with its shape (reference key names)."""
     h, i, n = config["hidden"], config["intermediate"], config["num_tokens"]

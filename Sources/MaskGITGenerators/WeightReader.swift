@@ -22,6 +22,20 @@ struct LinearWeights: @unchecked Sendable {
     }
 }
 
+/// The generator tensors read as Linear weights (tools/maskgit_arch.py's
+/// `is_generator_linear_weight` names the same ones, which a converted raw file stores as
+/// `strips16`): every Linear weight but the BERT generator's query/key/value, fused into one
+/// matrix when loaded.
+public enum MaskGITTensorLayout {
+    static let linearWeightSuffixes = [
+        ".attention.output.dense.weight", ".intermediate.dense.weight", ".output.dense.weight", "lm_head.weight",
+        ".attn.qkv.weight", ".attn.proj.weight", ".mlp.fc1.weight", ".mlp.fc2.weight", ".skip_linear.weight",
+    ]
+
+    /// Whether the generator multiplies tensor `name` as a Linear weight.
+    public static func isLinearWeight(_ name: String) -> Bool { linearWeightSuffixes.contains { name.hasSuffix($0) } }
+}
+
 /// A LayerNorm's parameters (both [features]) and epsilon.
 struct NormWeights: @unchecked Sendable {
     let weight: Float32Tensor
@@ -42,6 +56,7 @@ struct WeightReader {
     /// A Linear layer, its weight read as `TensorProvider.packedLinearWeight` reads it (from a
     /// weight file without a second resident copy).
     func linear(_ name: String, in inFeatures: Int, out outFeatures: Int, bias: Bool = true) throws -> LinearWeights {
+        assert(MaskGITTensorLayout.isLinearWeight(prefix + name + ".weight"), "'\(name)' is read as a Linear weight but not listed")
         let weight = try tensors.packedLinearWeight(prefix + name + ".weight", shape: [outFeatures, inFeatures])
         return LinearWeights(weight: weight, bias: bias ? try tensor(name + ".bias", [outFeatures]) : nil)
     }

@@ -184,3 +184,21 @@ def test_sixteen_bit_files_store_linear_weights_as_strips16(tmp_path, convert, d
         assert any(e.order == "strips16" and e.dtype == dtype for e in strips_file.entries)
         for name in plain.names:  # the same values, whichever order they are stored in
             assert (plain.float32(name) == strips_file.float32(name)).all(), name
+
+
+@pytest.mark.parametrize("case", ["tiny_gen_bert_t32", "tiny_gen_uvit_t32"])
+@pytest.mark.parametrize("dtype", ["f32", "f16"])
+def test_generator_linear_weights_are_stored_as_strips16(tmp_path, convert, case, dtype):
+    from maskgit_arch import is_generator_linear_weight
+    code, _, err = convert(fixture_dir(case), "--out", tmp_path / "s.tzw", "--dtype", dtype)
+    assert code == 0, err
+    code, _, err = convert(fixture_dir(case), "--out", tmp_path / "r.tzw", "--dtype", dtype, "--layout", "row-major")
+    assert code == 0, err
+    with tzw.TZWFile(tmp_path / "s.tzw") as strips_file, tzw.TZWFile(tmp_path / "r.tzw") as plain:
+        strips = {e.name for e in strips_file.entries if e.order == "strips16"}
+        assert strips == {e.name for e in strips_file.entries if is_generator_linear_weight(e.name) and e.shape[0] % 16 == 0}
+        assert strips and not any(".attention.self." in name for name in strips)  # fused at load: row-major
+        assert strips_file.header.version == (2 if dtype == "f32" else 3) and plain.header.version == 1
+        for name in plain.names:  # the same values, whichever order they are stored in
+            assert (plain.float32(name) == strips_file.float32(name)).all(), name
+
