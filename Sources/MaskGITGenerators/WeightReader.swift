@@ -15,11 +15,6 @@ struct LinearWeights: @unchecked Sendable {
         self.weight = weight
         self.bias = bias
     }
-
-    init(weight: Float32Tensor, bias: Float32Tensor?) {
-        self.init(weight: PackedLinearWeight(weight: weight.baseAddress, outFeatures: weight.shape[0], inFeatures: weight.shape[1],
-                                             owner: weight.owner), bias: bias)
-    }
 }
 
 /// The generator tensors read as Linear weights (tools/maskgit_arch.py's
@@ -61,27 +56,21 @@ struct WeightReader {
         return LinearWeights(weight: weight, bias: bias ? try tensor(name + ".bias", [outFeatures]) : nil)
     }
 
-    /// The float32 weight of a Linear layer, for callers that concatenate several.
-    private func linearWeight(_ name: String, in inFeatures: Int, out outFeatures: Int) throws -> Float32Tensor {
-        try tensor(name + ".weight", [outFeatures, inFeatures])
-    }
-
     func norm(_ name: String, features: Int, epsilon: Float) throws -> NormWeights {
         NormWeights(weight: try tensor(name + ".weight", [features]), bias: try tensor(name + ".bias", [features]),
                     epsilon: epsilon)
     }
 
-    /// Q, K and V Linear layers concatenated into one [3h, h] layer (rows q, then k, then v).
+    /// Q, K and V Linear layers as one [3h, h] layer (rows q, then k, then v): the weight read
+    /// part by part when packed (no stacked copy), the biases concatenated.
     func fusedQKV(_ names: [String], hidden h: Int) throws -> LinearWeights {
-        var w = [Float](); w.reserveCapacity(3 * h * h)
-        var b = [Float](); b.reserveCapacity(3 * h)
+        let weight = try tensors.packedLinearWeight(stacking: names.map { prefix + $0 + ".weight" }, rows: h, columns: h)
+        var b = [Float]()
+        b.reserveCapacity(3 * h)
         for name in names {
-            // Each tensor kept alive while its values are copied (a converted one owns them).
-            let part = try linearWeight(name, in: h, out: h), bias = try tensor(name + ".bias", [h])
-            withExtendedLifetime(part) { w.append(contentsOf: part.buffer) }
-            withExtendedLifetime(bias) { b.append(contentsOf: bias.buffer) }
-            (tensors as? WeightFile)?.releaseResidentPages(of: part)  // copied: the map's pages are not needed
+            let bias = try tensor(name + ".bias", [h])
+            withExtendedLifetime(bias) { b.append(contentsOf: bias.buffer) }  // a converted tensor owns its values
         }
-        return LinearWeights(weight: Float32Tensor(shape: [3 * h, h], values: w), bias: Float32Tensor(shape: [3 * h], values: b))
+        return LinearWeights(weight: weight, bias: Float32Tensor(shape: [3 * h], values: b))
     }
 }

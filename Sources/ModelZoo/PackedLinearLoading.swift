@@ -40,3 +40,42 @@ extension TensorProvider {
         return PackedLinearWeight(weight: t.baseAddress, outFeatures: n, inFeatures: k, owner: t.owner, releaseSource: release)
     }
 }
+
+extension TensorProvider {
+    /// One Linear weight made of the [rows, columns] weights `names` stacked in order (the
+    /// [3h, h] matrix of separate query/key/value projections), read part by part when packed:
+    /// no stacked copy is made, and a weight file's parts give their mapped pages back (raw f32)
+    /// or are read without a float32 copy (16-bit) as `packedLinearWeight` does for one weight.
+    public func packedLinearWeight(stacking names: [String], rows: Int, columns: Int) throws -> PackedLinearWeight {
+        let file = self as? WeightFile
+        var parts: [PackedLinearWeight.RowReader] = []
+        var releases: [@Sendable () -> Void] = []
+        for name in names {
+            try checkShape(name, [rows, columns])
+            if let deferred = file?.deferredFloat32(name) {
+                parts.append { first, count, destination in
+                    deferred.read(elements: first * columns..<(first + count) * columns, into: destination)
+                }
+                releases.append { deferred.releaseResidentPages() }
+            } else {
+                let t = try checkedFloat32(name, shape: [rows, columns])
+                parts.append { first, count, destination in
+                    withExtendedLifetime(t) { destination.update(from: t.baseAddress + first * columns, count: count * columns) }
+                }
+                if let file { releases.append { file.releaseResidentPages(of: t) } }
+            }
+        }
+        let readRows: PackedLinearWeight.RowReader = { [parts] first, count, destination in
+            // Rows [first, first + count) of the stack, part by part.
+            var row = first, out = destination
+            while row < first + count {
+                let part = row / rows, local = row - part * rows, n = min(first + count - row, rows - local)
+                parts[part](local, n, out)
+                row += n
+                out += n * columns
+            }
+        }
+        return PackedLinearWeight(outFeatures: rows * names.count, inFeatures: columns, readRows: readRows,
+                                  releaseSource: { [releases] in releases.forEach { $0() } })
+    }
+}
