@@ -1,4 +1,4 @@
-"""The TiTok Zoo weight format (`.tzw`, versions 1 and 2) for Python: writer, reader and validator.
+"""The TiTok Zoo weight format (`.tzw`, versions 1 to 3) for Python: writer, reader and validator.
 
 One import for users of the format (`import tzw`); the parts live in tzw_layout (constants,
 dtypes, conversions), tzw_writer and tzw_reader. `python3 tools/tzw.py FILE...` validates files.

@@ -1,4 +1,4 @@
-"""The TiTok Zoo weight format (`.tzw`, versions 1 and 2), as docs/weight-format.md defines it:
+"""The TiTok Zoo weight format (`.tzw`, versions 1 to 3), as docs/weight-format.md defines it:
 constants and limits, element types, encodings, element orders, the header and table-entry
 layouts, byte shuffling, and the float conversions (bfloat16 as uint16 bit patterns: numpy has
 no bf16 type)."""
@@ -58,7 +58,7 @@ DTYPE_BY_CODE: dict[int, DType] = {d.code: d for d in DTYPES.values()}
 ENCODINGS = {"raw": 0, "zlib": 1, "zlib+shuffle": 2}
 ENCODING_NAMES = {v: k for k, v in ENCODINGS.items()}
 
-# Element orders (version 2; in version 1 the byte is reserved and 0): row-major, or strips16: a
+# Element orders (versions 2-3; in version 1 the byte is reserved and 0): row-major, or strips16: a
 # raw f32 (version 2), f16 or bf16 (version 3) matrix [n, k] (trailing dimensions of 1 allowed, n a
 # multiple of 16) as n / 16 strips, each [k][16] (element (r, c) at (r // 16) * 16k + c * 16 + r % 16).
 ORDERS = {"row-major": 0, "strips16": 1}

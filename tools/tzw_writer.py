@@ -69,8 +69,8 @@ def write_tzw(path: str | os.PathLike, metadata: Mapping[str, Any], tensors: Ite
               workers: int = 1) -> list[TableEntry]:
     """Writes a .tzw file, a few tensors in memory at a time. The table's size is known from the
     names and ranks alone, so records are written first at `data_offset`, then the header,
-    metadata and table in front of them. `workers` threads compress. Written as version 1 unless a
-    tensor is stored in another order than row-major (version 2). Returns the table."""
+    metadata and table in front of them. `workers` threads compress. Written as the oldest version
+    that holds every tensor (1; 2 with f32 strips16 tensors; 3 with 16-bit ones). Returns the table."""
     check_alignment(alignment)
     specs = list(tensors)
     if len(specs) > MAX_TENSORS:

@@ -33,8 +33,9 @@ public enum WeightFormatError: Error, CustomStringConvertible, Equatable, Sendab
         case .badMagic: return "not a TiTok Zoo weight file (.tzw): bad magic, expected 'TZWEIGHT'"
         case .unsupportedVersion(let v, let swapped):
             let hint = swapped ? " (it reads as \(v.byteSwapped) byte-swapped: the file was written with the wrong endianness)" : ""
-            return "unsupported .tzw version \(v); this reader supports versions 1 and 2\(hint)"
-        case .unsupportedFlags(let f): return "unsupported .tzw header flags 0x\(String(f, radix: 16)); versions 1 and 2 require 0"
+            let known = WeightFileLayout.readableVersions
+            return "unsupported .tzw version \(v); this reader supports versions \(known.lowerBound) to \(known.upperBound)\(hint)"
+        case .unsupportedFlags(let f): return "unsupported .tzw header flags 0x\(String(f, radix: 16)); every version requires 0"
         case .badHeader(let why): return "bad .tzw header: \(why)"
         case .truncated(let expected, let actual): return "truncated .tzw file: expected \(expected) bytes, got \(actual)"
         case .trailingBytes(let expected, let actual):
