@@ -8,20 +8,19 @@ extension TensorProvider {
     /// another raw 16-bit (or reordered) tensor is read from the file when packed, with no
     /// float32 copy; raw row-major f32 is used in place and gives its mapped pages back once the
     /// packed copy exists. Other providers' float32 tensors are packed on first use. The shape
-    /// is checked first, so a mismatch names the tensor.
+    /// is checked before anything is read, so a mismatch names the tensor.
     public func packedLinearWeight(_ name: String, shape: [Int]) throws -> PackedLinearWeight {
         guard shape.count >= 2, shape.dropFirst(2).allSatisfy({ $0 == 1 }) else {
             throw ZooError.incompatibleWeights("tensor '\(name)' is not a Linear or 1x1 convolution weight")
         }
-        try checkShape(name, shape)
         let n = shape[0], k = shape[1]
         let file = self as? WeightFile
         if let deferred = file?.deferredFloat32(name) {
-            let readRows: PackedLinearWeight.RowReader = { first, count, destination in
-                deferred.read(elements: first * k..<(first + count) * k, into: destination)
-            }
+            try checkShape(name, shape)  // (checkedFloat32 checks it on the other path)
+            let readRows = rowReader(deferred, columns: k)
             let release: @Sendable () -> Void = { deferred.releaseResidentPages() }
-            if let strips = file?.strips16(name), strips.rows == n, strips.columns == k {
+            // strips16 holds [n, k] matrices only, so the checked shape is the strips' shape.
+            if let strips = file?.strips16(name) {
                 // Used in place by the AVX2 kernel (nothing packed, nothing given back; 16-bit
                 // values widened as it multiplies); other kernels read its rows back.
                 if let floats = strips.float32?.baseAddress {
@@ -51,11 +50,9 @@ extension TensorProvider {
         var parts: [PackedLinearWeight.RowReader] = []
         var releases: [@Sendable () -> Void] = []
         for name in names {
-            try checkShape(name, [rows, columns])
             if let deferred = file?.deferredFloat32(name) {
-                parts.append { first, count, destination in
-                    deferred.read(elements: first * columns..<(first + count) * columns, into: destination)
-                }
+                try checkShape(name, [rows, columns])
+                parts.append(rowReader(deferred, columns: columns))
                 releases.append { deferred.releaseResidentPages() }
             } else {
                 let t = try checkedFloat32(name, shape: [rows, columns])
@@ -78,4 +75,9 @@ extension TensorProvider {
         return PackedLinearWeight(outFeatures: rows * names.count, inFeatures: columns, readRows: readRows,
                                   releaseSource: { [releases] in releases.forEach { $0() } })
     }
+}
+
+/// Rows of a file tensor (any float dtype and element order) as row-major float32, for packing.
+private func rowReader(_ tensor: DeferredFloat32Tensor, columns: Int) -> PackedLinearWeight.RowReader {
+    { first, count, destination in tensor.read(elements: first * columns..<(first + count) * columns, into: destination) }
 }

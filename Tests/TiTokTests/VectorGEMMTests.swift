@@ -261,12 +261,37 @@ final class VectorGEMMTests: XCTestCase {
     /// Double: query and key counts across the tile heights and vector widths (up to past the
     /// 1024 block of the product kernels), head widths ending inside a vector, score ranges
     /// that underflow exp. Where the CPU has both kernels, their heads give the same bits.
-    /// The AVX2 product over 16-bit strips (f16, bf16; widened inside the kernel) against the
-    /// float32 strips of the widened values, bit for bit: k across the 256 sub-blocks and the
-    /// 1024 blocks, row counts across tiles, from column 16 on, stored and accumulated, with
-    /// and without bias; n not a multiple of 16 writes nothing.
+    /// A Linear weight stored as 16-bit strips gives, on the enabled engine, the bits of the same
+    /// weight widened to float32 (AVX2: widened inside the kernel; others: rows read back). Then,
+    /// where the CPU has AVX2, the kernel itself against the float32 strips of the widened
+    /// values, bit for bit: k across the 256 sub-blocks and the 1024 blocks, row counts across
+    /// tiles, from column 16 on, stored and accumulated, with and without bias; n not a
+    /// multiple of 16 writes nothing.
     func testHalfStripsMatchWidenedFloatStripsBitForBit() throws {
-        guard VectorGEMM.Kernel.avx2.isSupported else { throw XCTSkip("no AVX2 on this CPU") }
+        for bf16 in [false, true] {
+            let (n, k, m) = (48, 1300, 13)
+            let wide = values(n * k, seed: 5).map { bf16 ? HalfFloat.bf16ToF32(HalfFloat.f32ToBF16($0)) : Float(Float16($0)) }
+            var strips = [Float](repeating: .nan, count: Int(ck_packed_strips_count(Int32(n), Int32(k))))
+            ck_pack_strips(Int32(n), Int32(k), wide, k, &strips)
+            let stored = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: strips.count)
+            defer { stored.deallocate() }
+            for i in strips.indices { stored[i] = bf16 ? HalfFloat.f32ToBF16(strips[i]) : Float16(strips[i]).bitPattern }
+            let owner = Float32Tensor(shape: [n, k], values: wide)
+            let half = PackedLinearWeight(halfStrips: UnsafePointer(stored.baseAddress!), bf16: bf16, outFeatures: n, inFeatures: k,
+                                          owner: owner.owner, readRows: { first, count, destination in
+                destination.update(from: owner.baseAddress + first * k, count: count * k)
+            })
+            let widened = PackedLinearWeight(weight: owner.baseAddress, outFeatures: n, inFeatures: k, owner: owner.owner)
+            let x = values(m * k, seed: 6), bias = values(n, seed: 7)
+            var a = [Float](repeating: .nan, count: m * n), b = a
+            Dense.linear(x, rows: m, weight: half, bias: bias, into: &a)
+            Dense.linear(x, rows: m, weight: widened, bias: bias, into: &b)
+            XCTAssertEqual(a.map(\.bitPattern), b.map(\.bitPattern), "bf16 \(bf16) on \(VectorGEMM.kernel)")
+        }
+        if VectorGEMM.Kernel.avx2.isSupported { try checkHalfStripsKernel() }
+    }
+
+    private func checkHalfStripsKernel() throws {
         let tileRows = Int(CK_PACKED_TILE_ROWS)
         for bf16 in [false, true] {
             for (n, k) in [(16, 1), (32, 255), (48, 257), (64, 1024), (32, 1300), (16, 2600)] {
