@@ -281,6 +281,62 @@ CLONES void ck_winograd_output_tiles(const float *restrict m, ptrdiff_t point_st
     }
 }
 
+/* ---- F(2x2, 3x3) ----
+   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1], A^T = [1 1 1 0; 0 1 -1 -1] (the filter
+   transform G g G^T is done once, in Double, by Kernels/WinogradTransforms.swift). Used on the
+   16x16 level of the pixel decoder (512 channels, 64 tiles): the products dominate, so these
+   transforms are plain loops over tiles that the compiler vectorises for each clone. */
+
+/* B^T applied to four values. */
+#define BT4(a0, a1, a2, a3, o0, o1, o2, o3) do { \
+        o0 = (a0) - (a2); o1 = (a1) + (a2); o2 = (a2) - (a1); o3 = (a1) - (a3); } while (0)
+
+CLONES void ck_winograd23_input_tiles(const float *restrict rows, int tiles, float *restrict v, ptrdiff_t point_stride) {
+    const int n = 2 * tiles + 2;
+    const float *r0 = rows, *r1 = rows + n, *r2 = rows + 2 * n, *r3 = rows + 3 * n;
+    const ptrdiff_t ps = point_stride;
+    for (int l = 0; l < tiles; l++) {
+        const int x = 2 * l;
+        /* Rows first: t[i][j] = (B^T d)[i][j] for the tile's four columns j. */
+        float t[4][4];
+        for (int j = 0; j < 4; j++) BT4(r0[x + j], r1[x + j], r2[x + j], r3[x + j], t[0][j], t[1][j], t[2][j], t[3][j]);
+        /* Then columns: V[i][j] = (t B)[i][j]. */
+        for (int i = 0; i < 4; i++) {
+            float o0, o1, o2, o3;
+            BT4(t[i][0], t[i][1], t[i][2], t[i][3], o0, o1, o2, o3);
+            v[(4 * i) * ps + l] = o0;
+            v[(4 * i + 1) * ps + l] = o1;
+            v[(4 * i + 2) * ps + l] = o2;
+            v[(4 * i + 3) * ps + l] = o3;
+        }
+    }
+}
+
+CLONES void ck_winograd23_output_tiles(const float *restrict m, ptrdiff_t point_stride, int tiles, int rows_here, int cols,
+                                       float bias, const float *residual, float *out, ptrdiff_t ldo) {
+    const ptrdiff_t ps = point_stride;
+    for (int l = 0; l < tiles; l++) {
+        /* w = A^T M (two rows of four), then y = w A (two by two). */
+        float w[2][4];
+        for (int j = 0; j < 4; j++) {
+            float m0 = m[j * ps + l], m1 = m[(4 + j) * ps + l], m2 = m[(8 + j) * ps + l], m3 = m[(12 + j) * ps + l];
+            w[0][j] = m0 + m1 + m2;
+            w[1][j] = m1 - m2 - m3;
+        }
+        float y[2][2];
+        for (int i = 0; i < 2; i++) {
+            y[i][0] = w[i][0] + w[i][1] + w[i][2];
+            y[i][1] = w[i][1] - w[i][2] - w[i][3];
+        }
+        for (int i = 0; i < rows_here; i++)
+            for (int j = 0; j < 2 && 2 * l + j < cols; j++) {
+                ptrdiff_t o = i * ldo + 2 * l + j;
+                /* (y + bias) + residual, as the F(4x4, 3x3) output rounds it. */
+                out[o] = residual ? y[i][j] + bias + residual[o] : y[i][j] + bias;
+            }
+    }
+}
+
 CLONES void ck_upsample_row_2x(const float *restrict src, int first, int count, float *restrict out) {
     int i = 0;
     if (count > 0 && (first & 1)) {

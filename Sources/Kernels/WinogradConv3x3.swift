@@ -9,14 +9,17 @@ public struct WinogradError: Error, CustomStringConvertible {
 }
 
 /// A 3x3, stride 1, "same"-padded convolution (PyTorch Conv2d semantics, weight [K, C, 3, 3])
-/// computed with Winograd F(4x4, 3x3): 2.25 multiply-adds per output instead of 9.
+/// computed with Winograd F(4x4, 3x3) (2.25 multiply-adds per output instead of 9) or F(2x2, 3x3)
+/// (4 per output, transformed filters 16/9 of the weight instead of 4x: small images).
 /// The filters are transformed once here; `apply` transforms input tiles, runs one sgemm per
-/// transform point (36 of them) and transforms the products back, in chunks of tile rows so
+/// transform point (36 or 16 of them) and transforms the products back, in chunks of tiles so
 /// the scratch memory stays bounded whatever the image size.
 public final class WinogradConv3x3: @unchecked Sendable {
     public let inChannels: Int
     public let outChannels: Int
-    /// Transformed filters: 36 [K, C] matrices, `pointFloats` apart: row-major, or on the AVX2
+    /// The algorithm: tile size and transform points.
+    public let tile: WinogradTile
+    /// Transformed filters: `tile.points` [K, C] matrices, `pointFloats` apart: row-major, or on the AVX2
     /// kernel packed as row tiles (`ck_pack_row_tiles`, read by `ck_gemm_packed_rows_avx2`).
     private let u: UnsafeMutablePointer<Float>
     /// Whether `u` holds row tiles (the AVX2 kernel) rather than row-major matrices.
@@ -25,7 +28,8 @@ public final class WinogradConv3x3: @unchecked Sendable {
     private let bias: [Float]?
 
     /// `weight` is [outChannels, inChannels, 3, 3] row-major; `bias` has outChannels values or is nil.
-    public init(weight: UnsafeBufferPointer<Float>, bias: UnsafeBufferPointer<Float>?, outChannels: Int, inChannels: Int) throws {
+    public init(weight: UnsafeBufferPointer<Float>, bias: UnsafeBufferPointer<Float>?, outChannels: Int, inChannels: Int,
+                tile: WinogradTile = .f4x4) throws {
         guard outChannels > 0, inChannels > 0 else {
             throw WinogradError(description: "Winograd conv: channel counts must be positive, got \(outChannels) x \(inChannels)")
         }
@@ -39,29 +43,31 @@ public final class WinogradConv3x3: @unchecked Sendable {
         }
         self.inChannels = inChannels
         self.outChannels = outChannels
+        self.tile = tile
+        let points = tile.points
         self.bias = bias.map { Array($0) }
         let src = weight.baseAddress!
         rowTiles = VectorGEMM.usesPackedRows
         if rowTiles {
             // Straight into the kernel's row tiles: each work item transforms the filters of one
-            // tile's rows over a block of input channels into a local [36][6][block] buffer and
-            // writes its 36 pieces where ck_pack_row_tiles would put them (no row-major copy).
+            // tile's rows over a block of input channels into a local [points][6][block] buffer and
+            // writes its pieces where ck_pack_row_tiles would put them (no row-major copy).
             let tiles = VectorGEMM.packedRowTiles(outChannels), tileRows = VectorGEMM.packedTileRows
             let floats = Int(ck_packed_rows_count(Int32(outChannels), Int32(inChannels)))
-            let dst = AlignedFloats.allocate(36 * floats)
+            let dst = AlignedFloats.allocate(points * floats)
             let block = 64, blocks = (inChannels + block - 1) / block
             Parallel.forEach(tiles * blocks) { item in
                 let t = item / blocks, c0 = item % blocks * block, count = min(block, inChannels - c0)
                 let rows = min(tileRows, outChannels - t * tileRows)
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: 36 * tileRows * block) { local in
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: points * tileRows * block) { local in
                     let l = local.baseAddress!
                     for r in 0..<rows {
                         let filters = src + ((t * tileRows + r) * inChannels + c0) * 9
                         for j in 0..<count {
-                            WinogradF43.transformFilter(filters + j * 9, l + r * block + j, stride: tileRows * block)
+                            tile.transformFilter(filters + j * 9, l + r * block + j, stride: tileRows * block)
                         }
                     }
-                    for p in 0..<36 {
+                    for p in 0..<points {
                         ck_pack_row_tile_columns(Int32(t), Int32(outChannels), Int32(inChannels), Int32(c0), Int32(c0 + count),
                                                  l + p * tileRows * block, block, dst + p * floats)
                     }
@@ -70,17 +76,17 @@ public final class WinogradConv3x3: @unchecked Sendable {
             u = dst
             pointFloats = floats
         } else {
-            // Row-major [36][K][C]: blocks of 64 consecutive filters into a local [36][64] buffer,
-            // then 36 contiguous copies (the 36 points of one filter lie kc floats apart, so
-            // writing them straight into u would touch 36 pages per filter).
-            let dst = AlignedFloats.allocate(36 * kc)
+            // Row-major [points][K][C]: blocks of 64 consecutive filters into a local [points][64]
+            // buffer, then one contiguous copy per point (the points of one filter lie kc floats
+            // apart, so writing them straight into u would touch a page per point per filter).
+            let dst = AlignedFloats.allocate(points * kc)
             let block = 64
             Parallel.forEach((kc + block - 1) / block) { b in
                 let i0 = b * block, count = min(block, kc - i0)
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: 36 * block) { local in
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: points * block) { local in
                     let l = local.baseAddress!
-                    for j in 0..<count { WinogradF43.transformFilter(src + (i0 + j) * 9, l + j, stride: block) }
-                    for p in 0..<36 { (dst + p * kc + i0).update(from: l + p * block, count: count) }
+                    for j in 0..<count { tile.transformFilter(src + (i0 + j) * 9, l + j, stride: block) }
+                    for p in 0..<points { (dst + p * kc + i0).update(from: l + p * block, count: count) }
                 }
             }
             u = dst
@@ -90,8 +96,8 @@ public final class WinogradConv3x3: @unchecked Sendable {
 
     deinit { AlignedFloats.free(u) }
 
-    /// The transformed filters as stored: 36 point matrices, row-major or as row tiles.
-    var storedFilters: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: u, count: 36 * pointFloats) }
+    /// The transformed filters as stored: `tile.points` point matrices, row-major or as row tiles.
+    var storedFilters: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: u, count: tile.points * pointFloats) }
 
     /// Filter rows per kernel call on packed filters: a block of U small enough to stay in L2
     /// while every 16-tile strip of V passes over it (U is read once per chunk, not once per strip).
@@ -102,8 +108,11 @@ public final class WinogradConv3x3: @unchecked Sendable {
     /// Tiles per chunk by default: enough columns for an efficient sgemm, few enough that the
     /// transformed tiles and products (36 (C + K) floats per tile) stay in cache between the
     /// transforms and the sgemms. Measured on Zen 3/4: 32 tiles for 128-256 channels, 64 for 512.
-    /// With our kernels, multiples of their 48-column panels.
+    /// With our kernels, multiples of their 48-column panels. F(2x2, 3x3) runs on small images
+    /// where U (16 [K, C] matrices) outweighs the tiles: 64 tiles (a whole 16x16 image), so U is
+    /// read once per image and the threads split the output channels instead.
     public func defaultChunkTiles() -> Int {
+        if tile == .f2x2 { return 64 }
         if VectorGEMM.isEnabled { return min(inChannels, outChannels) >= 512 ? 96 : 48 }
         return max(32, min(inChannels, outChannels) / 8)
     }
@@ -115,7 +124,7 @@ public final class WinogradConv3x3: @unchecked Sendable {
     /// overlap `input`.
     ///
     /// Each compute thread takes chunks of tiles and runs the whole pipeline on them (input
-    /// transform, 36 single-threaded sgemms, output transform), so the scratch stays in cache.
+    /// transform, one single-threaded sgemm per transform point, output transform), so the scratch stays in cache.
     public func apply(input: UnsafeBufferPointer<Float>, batch: Int, height: Int, width: Int, upsample2x: Bool = false,
                       residual: UnsafeBufferPointer<Float>? = nil, output: UnsafeMutableBufferPointer<Float>,
                       workspace: ScratchBuffer? = nil, chunkBudgetBytes: Int? = nil) throws {
@@ -135,8 +144,9 @@ public final class WinogradConv3x3: @unchecked Sendable {
         if let residual, residual.count != outCount {
             throw WinogradError(description: "Winograd conv: residual has \(residual.count) values, expected \(outCount)")
         }
-        let g = WinogradGeometry(batch: batch, height: height, width: width, upsample2x: upsample2x)
-        let perTile = 36 * (inChannels + outChannels) * MemoryLayout<Float>.size
+        let g = WinogradGeometry(batch: batch, height: height, width: width, upsample2x: upsample2x, step: tile.outputSide)
+        let points = tile.points
+        let perTile = points * (inChannels + outChannels) * MemoryLayout<Float>.size
         let wanted = chunkBudgetBytes.map { max(0, $0) / perTile } ?? defaultChunkTiles()
         let chunkTiles = max(1, min(g.tilesTotal, wanted))
         let chunks = (g.tilesTotal + chunkTiles - 1) / chunkTiles
@@ -146,7 +156,7 @@ public final class WinogradConv3x3: @unchecked Sendable {
         let items = chunks * kParts
         let workers = max(1, min(items, threads))
         let ws = workspace ?? ScratchBuffer()
-        let vFloats = 36 * Self.pointStride(inChannels, chunkTiles), mFloats = 36 * Self.pointStride(outChannels, chunkTiles)
+        let vFloats = points * Self.pointStride(inChannels, chunkTiles), mFloats = points * Self.pointStride(outChannels, chunkTiles)
         let partialFloats = rowTiles ? Int(ck_packed_rows_partial_count(Int32(min(outChannels, Self.filterRowsPerPass)))) : 0
         // Rounded to whole cache lines, so every worker's V and M start 64-byte aligned like the
         // workspace: the kernel's 16-tile strip rows then each lie in one line (a 16-byte offset
@@ -171,7 +181,7 @@ public final class WinogradConv3x3: @unchecked Sendable {
     }
 
     /// Floats from one transform point's [channels, tiles] matrix to the next in the chunk
-    /// scratch: the matrix plus one cache line, so the 36 points do not start at addresses
+    /// scratch: the matrix plus one cache line, so the points do not start at addresses
     /// 4 KiB apart (channels x tiles is a multiple of 1024 for every TiTok shape), which would map
     /// the tile transforms' 36 read or write streams onto one L1 set (measured: the input
     /// transform took twice as long). Whole cache lines, so every point's matrix starts 64-byte
@@ -194,6 +204,18 @@ public final class WinogradConv3x3: @unchecked Sendable {
         let C = inChannels
         let count = tiles.count
         let pointStride = Self.pointStride(C, count)
+        if tile == .f2x2 {
+            // Four rows per tile row, read (padded, upsampled) into the row scratch.
+            g.forEachSegment(tiles) { b, ty, tx0, tx1, local in
+                let n = 2 * (tx1 - tx0) + 2
+                for c in 0..<C {
+                    let plane = input + (b * C + c) * g.inH * g.inW
+                    for j in 0..<4 { g.fetchRow(plane, y: ty * 2 - 1 + j, firstColumn: tx0 * 2 - 1, count: n, into: rowScratch + j * n) }
+                    ck_winograd23_input_tiles(rowScratch, Int32(tx1 - tx0), v + c * count + local, pointStride)
+                }
+            }
+            return
+        }
         withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: 6) { rowPointers in
             let rp = rowPointers.baseAddress!
             g.forEachSegment(tiles) { b, ty, tx0, tx1, local in
@@ -223,7 +245,7 @@ public final class WinogradConv3x3: @unchecked Sendable {
         return rowTiles ? k / VectorGEMM.packedTileRows * VectorGEMM.packedTileRows : k
     }
 
-    /// M[p] = U[p] V[p] for the 36 transform points: [K, C] x [C, tiles], rows `outputs` of K only
+    /// M[p] = U[p] V[p] for the transform points: [K, C] x [C, tiles], rows `outputs` of K only
     /// (V and M with `pointStride` floats between points; `partial`: the AVX2 kernel's accumulators).
     private func multiply(v: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>, tiles: Int, outputs: Range<Int>,
                           partial: UnsafeMutablePointer<Float>) {
@@ -233,7 +255,7 @@ public final class WinogradConv3x3: @unchecked Sendable {
             if rowTiles {
                 let rowsPerTile = VectorGEMM.packedTileRows, packedTiles = Int32(VectorGEMM.packedRowTiles(K))
                 let group = Self.filterRowsPerPass
-                for p in 0..<36 {
+                for p in 0..<tile.points {
                     var r = k0
                     while r < outputs.upperBound {
                         let rows = min(group, outputs.upperBound - r)
@@ -246,14 +268,14 @@ public final class WinogradConv3x3: @unchecked Sendable {
                 return
             }
             if VectorGEMM.isEnabled {
-                for p in 0..<36 {
+                for p in 0..<tile.points {
                     VectorGEMM.multiply(rows: 0..<outputs.count, n: tiles, k: C, a: u + p * pointFloats + k0 * C, lda: C,
                                         b: v + p * vStride, ldb: tiles, c: m + p * mStride + k0 * tiles, ldc: tiles,
                                         accumulate: false)
                 }
                 return
             }
-            for p in 0..<36 {
+            for p in 0..<tile.points {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outputs.count), Int32(tiles), Int32(C),
                             1, u + p * pointFloats + k0 * C, Int32(C), v + p * vStride, Int32(tiles),
                             0, m + p * mStride + k0 * tiles, Int32(tiles))
@@ -268,31 +290,38 @@ public final class WinogradConv3x3: @unchecked Sendable {
         let count = tiles.count
         let pointStride = Self.pointStride(K, count)
         let H = g.height, W = g.width
+        let side = tile.outputSide
         g.forEachSegment(tiles) { b, ty, tx0, tx1, local in
-            let y0 = ty * 4, x0 = tx0 * 4
-            let rowsHere = Int32(min(4, H - y0)), cols = Int32(min(4 * (tx1 - tx0), W - x0))
+            let y0 = ty * side, x0 = tx0 * side
+            let rowsHere = Int32(min(side, H - y0)), cols = Int32(min(side * (tx1 - tx0), W - x0))
             for k in outputs {
                 let at = (b * K + k) * H * W + y0 * W + x0
-                ck_winograd_output_tiles(m + k * count + local, pointStride, Int32(tx1 - tx0), rowsHere, cols,
-                                         bias?[k] ?? 0, residual.map { $0 + at }, output + at, W)
+                if tile == .f2x2 {
+                    ck_winograd23_output_tiles(m + k * count + local, pointStride, Int32(tx1 - tx0), rowsHere, cols,
+                                               bias?[k] ?? 0, residual.map { $0 + at }, output + at, W)
+                } else {
+                    ck_winograd_output_tiles(m + k * count + local, pointStride, Int32(tx1 - tx0), rowsHere, cols,
+                                             bias?[k] ?? 0, residual.map { $0 + at }, output + at, W)
+                }
             }
         }
     }
 }
 
-/// Tile layout of one Winograd call: output size, tile grid, and the padded input row reader.
+/// Tile layout of one Winograd call: output size, tile grid (`step` output pixels per tile side),
+/// and the padded input row reader.
 /// Tiles are numbered row by row through the batch: t = (b * tilesHigh + ty) * tilesWide + tx.
 struct WinogradGeometry {
     let batch: Int, height: Int, width: Int, upsample2x: Bool
     let inH: Int, inW: Int
     let tilesHigh: Int, tilesWide: Int
 
-    init(batch: Int, height: Int, width: Int, upsample2x: Bool) {
+    init(batch: Int, height: Int, width: Int, upsample2x: Bool, step: Int = 4) {
         self.batch = batch; self.height = height; self.width = width; self.upsample2x = upsample2x
         inH = upsample2x ? height / 2 : height
         inW = upsample2x ? width / 2 : width
-        tilesHigh = (height + 3) / 4
-        tilesWide = (width + 3) / 4
+        tilesHigh = (height + step - 1) / step
+        tilesWide = (width + step - 1) / step
     }
 
     var tilesTotal: Int { batch * tilesHigh * tilesWide }

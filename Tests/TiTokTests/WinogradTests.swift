@@ -3,7 +3,7 @@ import Foundation
 import XCTest
 @testable import Kernels
 
-/// Winograd F(4x4,3x3) convolution and the fused GroupNorm+SiLU against direct Double references.
+/// Winograd F(4x4,3x3) and F(2x2,3x3) convolutions and the fused GroupNorm+SiLU against direct Double references.
 final class WinogradTests: XCTestCase {
     /// A small deterministic generator (xorshift) for values in [-1, 1).
     struct Values {
@@ -49,7 +49,7 @@ final class WinogradTests: XCTestCase {
     }
 
     func check(batch: Int, c: Int, k: Int, height: Int, width: Int, upsample: Bool = false, withBias: Bool = true,
-               withResidual: Bool = false, budget: Int? = nil, line: UInt = #line) throws {
+               withResidual: Bool = false, budget: Int? = nil, tile: WinogradTile = .f4x4, line: UInt = #line) throws {
         var rng = Values(state: UInt64(0x9E37_79B9 &+ c * 131 &+ k * 7 &+ height * 3 &+ width))
         let inH = upsample ? height / 2 : height, inW = upsample ? width / 2 : width
         let x = rng.array(batch * c * inH * inW)
@@ -57,8 +57,8 @@ final class WinogradTests: XCTestCase {
         let bias = withBias ? rng.array(k) : nil
         let residual = withResidual ? rng.array(batch * k * height * width) : nil
         let conv = try w.withUnsafeBufferPointer { wb in
-            try bias.map { b in try b.withUnsafeBufferPointer { try WinogradConv3x3(weight: wb, bias: $0, outChannels: k, inChannels: c) } }
-                ?? WinogradConv3x3(weight: wb, bias: nil, outChannels: k, inChannels: c)
+            try bias.map { b in try b.withUnsafeBufferPointer { try WinogradConv3x3(weight: wb, bias: $0, outChannels: k, inChannels: c, tile: tile) } }
+                ?? WinogradConv3x3(weight: wb, bias: nil, outChannels: k, inChannels: c, tile: tile)
         }
         let chunkBudget = budget
         var out = [Float](repeating: .nan, count: batch * k * height * width)
@@ -81,8 +81,8 @@ final class WinogradTests: XCTestCase {
             maxErr = max(maxErr, abs(Double(out[i]) - ref[i]))
             maxRef = max(maxRef, abs(ref[i]))
         }
-        // Float32 Winograd F(4x4,3x3) lands within a few 1e-6 of the sum's magnitude.
-        XCTAssertLessThan(maxErr, 2e-5 * max(1, maxRef), "max error \(maxErr) (max |ref| \(maxRef))", line: line)
+        // Float32 Winograd F(4x4,3x3) lands within a few 1e-6 of the sum's magnitude (F(2x2,3x3) closer still).
+        XCTAssertLessThan(maxErr, 2e-5 * max(1, maxRef), "\(tile): max error \(maxErr) (max |ref| \(maxRef))", line: line)
     }
 
     /// The C input transform (AVX-512 blocks of 16 tiles, AVX2 blocks of 8, scalar tail: which
@@ -151,31 +151,110 @@ final class WinogradTests: XCTestCase {
     /// transform of every filter, laid out as ck_pack_row_tiles would pack it. Shapes cross the
     /// 6-row tiles, the 64-channel blocks and the kernel's 256-column sub-blocks.
     func testStoredFiltersAreTheTransformedFiltersInTheKernelLayout() throws {
-        for (k, c) in [(1, 1), (7, 64), (13, 65), (20, 300), (6, 520)] {
+        for tile in [WinogradTile.f4x4, .f2x2] { for (k, c) in [(1, 1), (7, 64), (13, 65), (20, 300), (6, 520)] {
             var rng = Values(state: UInt64(k * 1000 + c))
             let weight = rng.array(k * c * 9)
-            let conv = try weight.withUnsafeBufferPointer { try WinogradConv3x3(weight: $0, bias: nil, outChannels: k, inChannels: c) }
-            var rowMajor = [Float](repeating: .nan, count: 36 * k * c)
+            let conv = try weight.withUnsafeBufferPointer { try WinogradConv3x3(weight: $0, bias: nil, outChannels: k, inChannels: c, tile: tile) }
+            let points = tile.points
+            var rowMajor = [Float](repeating: .nan, count: points * k * c)
             rowMajor.withUnsafeMutableBufferPointer { out in
                 weight.withUnsafeBufferPointer { w in
-                    for f in 0..<(k * c) { WinogradF43.transformFilter(w.baseAddress! + f * 9, out.baseAddress! + f, stride: k * c) }
+                    for f in 0..<(k * c) {
+                        if tile == .f4x4 {
+                            WinogradF43.transformFilter(w.baseAddress! + f * 9, out.baseAddress! + f, stride: k * c)
+                        } else {
+                            WinogradF23.transformFilter(w.baseAddress! + f * 9, out.baseAddress! + f, stride: k * c)
+                        }
+                    }
                 }
             }
             var expected = rowMajor
             if conv.rowTiles {
                 let floats = Int(ck_packed_rows_count(Int32(k), Int32(c))), tiles = Int32(VectorGEMM.packedRowTiles(k))
-                expected = [Float](repeating: .nan, count: 36 * floats)
+                expected = [Float](repeating: .nan, count: points * floats)
                 expected.withUnsafeMutableBufferPointer { out in
                     rowMajor.withUnsafeBufferPointer { src in
-                        for p in 0..<36 {
+                        for p in 0..<points {
                             ck_pack_row_tiles(0, tiles, Int32(k), Int32(c), src.baseAddress! + p * k * c, c, out.baseAddress! + p * floats)
                         }
                     }
                 }
             }
             let stored = Array(conv.storedFilters)
-            XCTAssertEqual(stored.count, expected.count, "\(k) x \(c)")
-            XCTAssertNil(stored.indices.first { stored[$0].bitPattern != expected[$0].bitPattern }, "first differing float, \(k) x \(c)")
+            XCTAssertEqual(stored.count, expected.count, "\(tile) \(k) x \(c)")
+            XCTAssertNil(stored.indices.first { stored[$0].bitPattern != expected[$0].bitPattern }, "first differing float, \(tile) \(k) x \(c)")
+        } }
+    }
+
+    /// The F(2x2,3x3) filter transform G g G^T (in Double) matches the matrix product written out,
+    /// and the input and output tile transforms match B^T d B and A^T m A on random tiles (each
+    /// product in Double, so this checks the matrices, not the rounding).
+    func testF2x2TransformsAreTheMatrixProducts() {
+        let G: [[Double]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
+        let BT: [[Double]] = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]
+        let AT: [[Double]] = [[1, 1, 1, 0], [0, 1, -1, -1]]
+        func mul(_ a: [[Double]], _ b: [[Double]]) -> [[Double]] {
+            a.map { row in (0..<b[0].count).map { j in zip(row, b).reduce(0) { $0 + $1.0 * $1.1[j] } } }
+        }
+        func t(_ a: [[Double]]) -> [[Double]] { (0..<a[0].count).map { j in a.map { $0[j] } } }
+        var rng = Values(state: 2323)
+        let f = rng.array(9)
+        var u = [Float](repeating: .nan, count: 16)
+        f.withUnsafeBufferPointer { fb in u.withUnsafeMutableBufferPointer { WinogradF23.transformFilter(fb.baseAddress!, $0.baseAddress!, stride: 1) } }
+        let want = mul(mul(G, (0..<3).map { i in (0..<3).map { Double(f[i * 3 + $0]) } }), t(G))
+        for p in 0..<16 { XCTAssertEqual(Double(u[p]), want[p / 4][p % 4], accuracy: 1e-6, "U[\(p)]") }
+        // Input: 3 tiles side by side (rows of n = 8); V[p][tile].
+        let tiles = 3, n = 2 * tiles + 2
+        let rows = rng.array(4 * n)
+        var v = [Float](repeating: .nan, count: 16 * tiles)
+        ck_winograd23_input_tiles(rows, Int32(tiles), &v, tiles)
+        for l in 0..<tiles {
+            let d = (0..<4).map { i in (0..<4).map { Double(rows[i * n + 2 * l + $0]) } }
+            let vv = mul(mul(BT, d), t(BT))
+            for p in 0..<16 { XCTAssertEqual(Double(v[p * tiles + l]), vv[p / 4][p % 4], accuracy: 1e-5, "V tile \(l) point \(p)") }
+        }
+        // Output: A^T M A + bias (+ residual), cropped to 3 rows... of 2 and 5 columns of 6.
+        let m = rng.array(16 * tiles), residual = rng.array(2 * 7)
+        for (rowsHere, cols, withResidual) in [(2, 6, false), (1, 5, true)] {
+            var out = [Float](repeating: 9, count: 2 * 7)
+            residual.withUnsafeBufferPointer { rb in
+                ck_winograd23_output_tiles(m, tiles, Int32(tiles), Int32(rowsHere), Int32(cols), 0.25,
+                                           withResidual ? rb.baseAddress : nil, &out, 7)
+            }
+            for l in 0..<tiles {
+                let mm = (0..<4).map { i in (0..<4).map { Double(m[(i * 4 + $0) * tiles + l]) } }
+                let y = mul(mul(AT, mm), t(AT))
+                for i in 0..<2 { for j in 0..<2 {
+                    let o = i * 7 + 2 * l + j
+                    if i < rowsHere && 2 * l + j < cols {
+                        let expected = y[i][j] + 0.25 + (withResidual ? Double(residual[o]) : 0)
+                        XCTAssertEqual(Double(out[o]), expected, accuracy: 1e-5, "Y tile \(l) (\(i), \(j))")
+                    } else {
+                        XCTAssertEqual(out[o], 9, "written outside the crop at (\(i), \(2 * l + j))")
+                    }
+                } }
+            }
+            XCTAssertEqual(out[6], 9, "column 6 written")
+            XCTAssertEqual(out[13], 9, "column 13 written")
+        }
+    }
+
+    /// F(2x2,3x3) end to end: whole and ragged tiles, batch, fused upsampling and residual, tiny
+    /// chunks, the output-channel split over 2-3 threads, many channels.
+    func testF2x2MatchesDirectConvolution() throws {
+        try check(batch: 1, c: 5, k: 7, height: 8, width: 12, tile: .f2x2)
+        try check(batch: 2, c: 3, k: 4, height: 7, width: 9, withBias: false, tile: .f2x2)
+        try check(batch: 1, c: 2, k: 3, height: 1, width: 1, tile: .f2x2)
+        try check(batch: 2, c: 4, k: 6, height: 12, width: 10, upsample: true, withResidual: true, tile: .f2x2)
+        try check(batch: 2, c: 6, k: 5, height: 9, width: 13, withResidual: true, budget: 1, tile: .f2x2)
+        try check(batch: 2, c: 3, k: 5, height: 10, width: 70, withResidual: true, budget: 16 * 8 * 4 * 11, tile: .f2x2)
+        try check(batch: 1, c: 96, k: 8, height: 16, width: 16, tile: .f2x2)
+        for threads in [2, 3] {
+            ComputeThreads.set(threads)
+            defer { ComputeThreads.set(0) }
+            try check(batch: 1, c: 8, k: 20, height: 4, width: 4, tile: .f2x2)
+            try check(batch: 1, c: 7, k: 100, height: 16, width: 16, upsample: true, withResidual: true, tile: .f2x2)
+            try check(batch: 3, c: 5, k: 13, height: 3, width: 7, withResidual: true, tile: .f2x2)
         }
     }
 
@@ -224,9 +303,11 @@ final class WinogradTests: XCTestCase {
         try check(batch: 1, c: 96, k: 8, height: 16, width: 16)
     }
 
-    /// The planned conv (im2col below the Winograd threshold, Winograd above), residual aliased to the output.
-    func testPlannedConvBothPathsWithResidualInPlace() throws {
-        for (side, upsample) in [(8, false), (12, true), (Conv3x3Fused.winogradMinimumSide, true), (Conv3x3Fused.winogradMinimumSide + 4, false)] {
+    /// The planned conv (im2col below the Winograd thresholds, F(2x2,3x3) from 16, F(4x4,3x3)
+    /// from 32), residual aliased to the output.
+    func testPlannedConvAllPathsWithResidualInPlace() throws {
+        for (side, upsample) in [(8, false), (12, true), (Conv3x3Fused.winograd2x2MinimumSide, true), (20, false),
+                                 (Conv3x3Fused.winogradMinimumSide, true), (Conv3x3Fused.winogradMinimumSide + 4, false)] {
             let batch = 2, c = 5, k = 4
             var rng = Values(state: UInt64(77 + side))
             let inSide = upsample ? side / 2 : side
@@ -236,7 +317,8 @@ final class WinogradTests: XCTestCase {
             let conv = try w.withUnsafeBufferPointer { wb in
                 try bias.withUnsafeBufferPointer { try Conv3x3Fused(weight: wb, bias: $0, outChannels: k, inChannels: c, side: side, keepAlive: nil) }
             }
-            XCTAssertEqual(conv.usesWinograd, side >= Conv3x3Fused.winogradMinimumSide)
+            XCTAssertEqual(conv.usesWinograd, side >= Conv3x3Fused.winograd2x2MinimumSide)
+            if conv.usesWinograd { XCTAssertEqual(conv.winogradTile, side >= Conv3x3Fused.winogradMinimumSide ? .f4x4 : .f2x2) }
             var out = residual
             let ws = ScratchBuffer()
             try x.withUnsafeBufferPointer { xb in
@@ -259,7 +341,7 @@ final class WinogradTests: XCTestCase {
     /// weight is released once, after its first use, not when planned.
     func testIm2colPlanMatchesSplitRowsProductBitForBit() throws {
         final class Releases: @unchecked Sendable { var count = 0 }
-        let c = 70, k = 13, side = 16, batch = 2, plane = side * side, inSide = side / 2
+        let c = 70, k = 13, side = 8, batch = 2, plane = side * side, inSide = side / 2
         var rng = Values(state: 4242)
         let x = rng.array(batch * c * inSide * inSide)
         let w = rng.array(k * c * 9, scale: 0.2), bias = rng.array(k), residual = rng.array(batch * k * plane)
@@ -309,7 +391,7 @@ final class WinogradTests: XCTestCase {
     /// given the weight in memory, on both paths, and reads it exactly once, not when made.
     func testDeferredWeightIsReadOnceOnFirstUseAndGivesTheSameBits() throws {
         final class Reads: @unchecked Sendable { var count = 0 }
-        for side in [8, Conv3x3Fused.winogradMinimumSide] {
+        for side in [8, Conv3x3Fused.winograd2x2MinimumSide, Conv3x3Fused.winogradMinimumSide] {
             let c = 6, k = 5
             var rng = Values(state: UInt64(5 + side))
             let x = rng.array(c * side * side)

@@ -176,6 +176,19 @@ void ck_upsample_row_2x(const float *src, int first, int count, float *out);
 void ck_winograd_output_tiles(const float *m, ptrdiff_t point_stride, int tiles, int rows_here, int cols,
                               float bias, const float *residual, float *out, ptrdiff_t ldo);
 
+/* Winograd F(2x2, 3x3) (interpolation points 0, 1, -1, infinity), for small images with many
+   channels: 16 products per 2x2 output tile. Input: four rows of n = 2 * tiles + 2 floats
+   (stride n) covering `tiles` tiles side by side; writes V[p][tile] = (B^T d B)[p] at
+   v[p * point_stride + tile] for the 16 points p (row-major 4x4). */
+void ck_winograd23_input_tiles(const float *rows, int tiles, float *v, ptrdiff_t point_stride);
+
+/* Output of F(2x2, 3x3): reads the 16 products m[p * point_stride + tile] and writes
+   Y = A^T M A + bias (+ residual) to out[i * ldo + 2 * tile + j] for i < rows_here and
+   2 * tile + j < cols (cols <= 2 * tiles); residual has the layout of out or is NULL (it may
+   be out itself). */
+void ck_winograd23_output_tiles(const float *m, ptrdiff_t point_stride, int tiles, int rows_here, int cols,
+                                float bias, const float *residual, float *out, ptrdiff_t ldo);
+
 #ifdef __cplusplus
 }
 #endif
