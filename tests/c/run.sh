@@ -55,8 +55,11 @@ case "$DEMO" in "tiny_legacy_vq_r64_t32: 32 tokens: "*) echo "demo     ok" ;; *)
 if command -v valgrind > /dev/null; then
     # Every section but the compute-heavy ones (the legacy pixel decoder is slow under valgrind in a
     # debug build); the same ABI code paths run in the vq and vae sections.
+    # Valgrind does not run AVX-512 code, and OpenBLAS's runtime dispatch still picks its AVX-512
+    # kernels on such a CPU under it (SIGILL in sgemm_small_kernel_tn_SKYLAKEX): pin OpenBLAS to its
+    # AVX2 kernels and ours to the AVX2 kernel for this run.
     echo "-- under valgrind"
-    valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect \
+    OPENBLAS_CORETYPE=Haswell TITOK_GEMM=avx2 valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect \
         --show-leak-kinds=definite,indirect --error-exitcode=1 \
         "$WORK/test_abi" "$WORK" "$FIX/tiny_legacy_vq_r64_t32" basics errors vq vae generator generate images
 else
