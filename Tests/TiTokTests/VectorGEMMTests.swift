@@ -432,6 +432,27 @@ final class VectorGEMMTests: XCTestCase {
         XCTAssertEqual(Dense.packedLinearBoundary(1, of: 2, outFeatures: 1024), 512)
     }
 
+    /// The work items of a packed Linear on 48-column panels (AVX-512): panel boundaries covering
+    /// every column once, each item whole panels, shares within one panel of each other.
+    func testPackedLinearPanelItemsAreWholePanels() {
+        let width = VectorGEMM.panelColumns
+        for n in [1, 16, 48, 100, 1024, 3072, 4096, 1000] {
+            let panels = (n + width - 1) / width
+            for parts in [1, 2, 3, 16] where parts <= panels {
+                let bounds = (0...parts).map { Dense.packedLinearPanelBoundary($0, of: parts, outFeatures: n) }
+                XCTAssertEqual(bounds.first, 0)
+                XCTAssertEqual(bounds.last, n)
+                for p in 0..<parts {
+                    XCTAssertLessThan(bounds[p], bounds[p + 1], "n \(n) parts \(parts): empty item \(p)")
+                    XCTAssertEqual(bounds[p] % width, 0, "n \(n) parts \(parts) item \(p)")
+                    let items = (bounds[p + 1] - bounds[p] + width - 1) / width
+                    XCTAssertTrue(items == panels / parts || items == (panels + parts - 1) / parts, "n \(n) parts \(parts) item \(p): \(items) panels")
+                }
+            }
+        }
+        XCTAssertEqual(Dense.packedLinearPanelBoundary(1, of: 16, outFeatures: 4096), 5 * 48)  // 86 panels: 5 or 6 each
+    }
+
     /// The packed Linear (with bias, accumulation and row strides) against OpenBLAS, and the
     /// same bits for one or two threads; the source is released once, after packing.
     func testPackedLinearMatchesOpenBLASAndIgnoresThreadCount() {
