@@ -68,8 +68,40 @@ def sgemm_peak(threads: int, work: Path) -> dict | None:
         return None
     if not exe.exists() or exe.stat().st_mtime < src.stat().st_mtime:
         subprocess.run([cc, "-O2", "-pthread", "-o", str(exe), str(src), "-lopenblas"], check=True)
-    out = subprocess.run([str(exe), str(threads)], check=True, capture_output=True, text=True).stdout
-    return json.loads(out)
+    out = json.loads(subprocess.run([str(exe), str(threads)], check=True, capture_output=True, text=True).stdout)
+    # OpenBLAS 0.3.21 runs CPUs it does not know on older kernels (Zen 4/5 on Haswell, an Emerald
+    # Rapids Xeon on Prescott); the library then forces the right set (Kernels/BLASCore.swift) and
+    # so does this probe, the same rule, so the peak is the machine's and not a stale table's.
+    upgrade = blas_core_upgrade(out.get("core", ""))
+    if upgrade:
+        env = dict(os.environ, OPENBLAS_CORETYPE=upgrade)
+        forced = json.loads(subprocess.run([str(exe), str(threads)], check=True, capture_output=True, text=True,
+                                           env=env).stdout)
+        forced["core_chosen_by_openblas"] = out.get("core")
+        return forced
+    return out
+
+
+def blas_core_upgrade(core: str) -> str | None:
+    """The OpenBLAS kernel set BLASCore.upgrade forces for this CPU, or None (keep OpenBLAS's choice)."""
+    if not core or "OPENBLAS_CORETYPE" in os.environ or "TITOK_BLAS_CORE" in os.environ:
+        return None
+    try:
+        flags: set[str] = set()
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                break
+    except OSError:
+        return None
+    core = core.lower()
+    pre_avx2 = {"prescott", "core2", "penryn", "dunnington", "nehalem", "atom", "sandybridge",
+                "opteron", "opteron_sse3", "barcelona", "bobcat", "bulldozer", "piledriver"}
+    if core in pre_avx2 | {"haswell", "zen"} and {"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"} <= flags:
+        return "SkylakeX"
+    if core in pre_avx2 and {"avx2", "fma"} <= flags:
+        return "Haswell"
+    return None
 
 
 def zoo_bench(zoo: Path, model: str, resolution: int, args, random_weights: bool) -> dict:
@@ -203,7 +235,10 @@ def print_table(results: list[dict], sgemm: dict | None) -> None:
         print(f"sgemm peak ({sgemm['threads']} threads): 2048^3 {sgemm['sgemm_2048_gflops']:.0f} GFLOP/s, "
               f"289x4096x1024 {sgemm['sgemm_289x4096x1024_gflops']:.0f} GFLOP/s"
               + (f"; FMA ceiling {sgemm['fma_peak_gflops']:.0f} GFLOP/s ({sgemm['fma_lanes']}-lane FMAs)"
-                 if sgemm.get("fma_peak_gflops") else ""))
+                 if sgemm.get("fma_peak_gflops") else "")
+              + (f"; OpenBLAS kernels {sgemm['core']}" if sgemm.get("core") else "")
+              + (f" (forced, as the library does: OpenBLAS chose {sgemm['core_chosen_by_openblas']})"
+                 if sgemm.get("core_chosen_by_openblas") else ""))
     head = f"{'variant':<22} {'stage':<7} {'ours':>7} {'torch':>7} {'ort':>7} {'/torch':>7} {'/ort':>6}  zoo bench: ms, GFLOP/s, peak RSS"
     print(head)
     print("-" * len(head))

@@ -5,9 +5,11 @@ import Foundation
 ///
 /// OpenBLAS picks its kernels from a CPU table at load time. Older releases (Debian 12 ships
 /// 0.3.21) do not know AMD Zen 4/5 and run them on the Haswell (AVX2) kernels, about half the
-/// sgemm speed of the AVX-512 ones these CPUs execute. When the table chose an AVX2 set on a CPU
-/// whose kernel reports the AVX-512 features OpenBLAS's SkylakeX kernels need, we re-run
-/// OpenBLAS's own dynamic selection with that core forced. A user's `OPENBLAS_CORETYPE` is
+/// sgemm speed of the AVX-512 ones these CPUs execute, and fall back to Prescott (SSE3) on Intel
+/// models they do not know (an Emerald Rapids Xeon: 62 GFLOP/s against 312 with SkylakeX, 2
+/// threads). When the table chose a set without AVX-512 on a CPU whose kernel reports the AVX-512
+/// features OpenBLAS's SkylakeX kernels need, or one older than Haswell on a CPU with AVX2 and
+/// FMA, we re-run OpenBLAS's own dynamic selection with that core forced. A user's `OPENBLAS_CORETYPE` is
 /// respected; `TITOK_BLAS_CORE=keep` turns the upgrade off and `TITOK_BLAS_CORE=<core>` (an
 /// OpenBLAS core name such as `SkylakeX`) forces that set, even over `OPENBLAS_CORETYPE`.
 public enum BLASCore {
@@ -19,8 +21,14 @@ public enum BLASCore {
         public let replaced: String?
     }
 
-    /// Kernel sets that leave AVX-512 unused.
+    /// Kernel sets that leave AVX-512 unused: the AVX2 ones, and the older ones OpenBLAS falls
+    /// back to on a CPU it does not know.
     static let avx2Cores: Set<String> = ["haswell", "zen"]
+    /// Kernel sets that leave AVX2 and FMA unused (OpenBLAS's names, lowercased).
+    static let preAVX2Cores: Set<String> = ["prescott", "core2", "penryn", "dunnington", "nehalem", "atom", "sandybridge",
+                                            "opteron", "opteron_sse3", "barcelona", "bobcat", "bulldozer", "piledriver"]
+    /// CPU flags the Haswell kernels execute.
+    static let avx2Flags: Set<String> = ["avx2", "fma"]
     /// CPU flags (as /proc/cpuinfo names them) the SkylakeX kernels execute.
     static let avx512Flags: Set<String> = ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"]
 
@@ -38,10 +46,13 @@ public enum BLASCore {
             return asked
         }
         if environment["OPENBLAS_CORETYPE"] != nil { return nil }
-        guard avx2Cores.contains(current.lowercased()), avx512Flags.isSubset(of: cpuFlags) else { return nil }
+        let core = current.lowercased()
+        let belowAVX512 = avx2Cores.contains(core) || preAVX2Cores.contains(core)
         // The name every OpenBLAS with these kernels accepts (0.3.21 does not take "Cooperlake",
         // whose sgemm is the same); only the bf16 routines, which we do not call, differ.
-        return "SkylakeX"
+        if belowAVX512, avx512Flags.isSubset(of: cpuFlags) { return "SkylakeX" }
+        if preAVX2Cores.contains(core), avx2Flags.isSubset(of: cpuFlags) { return "Haswell" }
+        return nil
     }
 
     private typealias VoidFunction = @convention(c) () -> Void

@@ -11,6 +11,17 @@ struct BLASCoreTests {
         #expect(BLASCore.upgrade(current: "zen", cpuFlags: Self.zen5Flags.subtracting(["avx512_bf16"]), environment: [:]) == "SkylakeX")
     }
 
+    /// An Intel model OpenBLAS 0.3.21 does not know falls back to Prescott (seen on an Emerald
+    /// Rapids Xeon): AVX-512 flags give SkylakeX, AVX2 and FMA alone Haswell, neither nothing.
+    @Test func upgradesFallbackCoresOnUnknownCPUs() {
+        #expect(BLASCore.upgrade(current: "Prescott", cpuFlags: Self.zen5Flags, environment: [:]) == "SkylakeX")
+        #expect(BLASCore.upgrade(current: "Sandybridge", cpuFlags: ["avx", "avx2", "fma"], environment: [:]) == "Haswell")
+        #expect(BLASCore.upgrade(current: "Prescott", cpuFlags: ["sse3", "avx"], environment: [:]) == nil)
+        #expect(BLASCore.upgrade(current: "Prescott", cpuFlags: Self.zen5Flags, environment: ["OPENBLAS_CORETYPE": "Prescott"]) == nil)
+        // An AVX2 set on an AVX2 CPU is already right.
+        #expect(BLASCore.upgrade(current: "Haswell", cpuFlags: ["avx2", "fma"], environment: [:]) == nil)
+    }
+
     @Test func keepsWhatIsAlreadyRightOrCannotRun() {
         // Already an AVX-512 set.
         #expect(BLASCore.upgrade(current: "SkylakeX", cpuFlags: Self.zen5Flags, environment: [:]) == nil)

@@ -98,6 +98,7 @@ int main(int argc, char **argv) {
     int lanes = 0;
     double fma = fma_peak(threads, &lanes);
     printf("{\"threads\": %d, \"sgemm_2048_gflops\": %.1f, \"sgemm_289x4096x1024_gflops\": %.1f, "
-           "\"fma_peak_gflops\": %.1f, \"fma_lanes\": %d}\n", threads, square, vitl, fma, lanes);
+           "\"fma_peak_gflops\": %.1f, \"fma_lanes\": %d, \"core\": \"%s\"}\n", threads, square, vitl, fma, lanes,
+           openblas_get_corename());
     return 0;
 }
