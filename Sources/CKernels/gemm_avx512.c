@@ -61,19 +61,22 @@ void ck_pack_columns(int m, int k, const float *x, ptrdiff_t ldx, float *dst) {
 #define TARGET __attribute__((target("avx512f,fma,avx2")))
 
 /* One micro-tile: MR rows (1..8) by NV vectors of 16 columns (1..3), over kc values of k.
-   Constant MR and NV after inlining, so the accumulators live in registers. */
+   Constant MR and NV after inlining, so the accumulators live in registers. Vector v of a row
+   of b is at b + 16 v (a panel or a plain matrix), or at b + v * vstride when VSTRIDED (three
+   16-column strips read as one panel); the fused multiply-adds are the same either way. */
 static inline __attribute__((always_inline)) TARGET void tile(
-    const int MR, const int NV, int kc, const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb,
-    __mmask16 lastMask, float *c, ptrdiff_t ldc, int transposed, int accumulate, const float *bias) {
+    const int MR, const int NV, const int VSTRIDED, int kc, const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb,
+    ptrdiff_t vstride, __mmask16 lastMask, float *c, ptrdiff_t ldc, int transposed, int accumulate, const float *bias) {
     __m512 acc[8][3];
     for (int r = 0; r < MR; r++)
         for (int v = 0; v < NV; v++) acc[r][v] = _mm512_setzero_ps();
     const float *ar[8];
     for (int r = 0; r < MR; r++) ar[r] = a + r * lda;
+    const ptrdiff_t vs = VSTRIDED ? vstride : 16;
     for (int kk = 0; kk < kc; kk++) {
         __m512 bv[3];
         for (int v = 0; v < NV; v++)
-            bv[v] = (v == NV - 1) ? _mm512_maskz_loadu_ps(lastMask, b + 16 * v) : _mm512_loadu_ps(b + 16 * v);
+            bv[v] = (v == NV - 1) ? _mm512_maskz_loadu_ps(lastMask, b + vs * v) : _mm512_loadu_ps(b + vs * v);
         for (int r = 0; r < MR; r++) {
             __m512 av = _mm512_set1_ps(ar[r][kk]);
             for (int v = 0; v < NV; v++) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
@@ -114,7 +117,7 @@ static inline __attribute__((always_inline)) TARGET void tile(
 }
 
 #define TILE_CASE(MR, NV) \
-    case (MR - 1) * 3 + (NV - 1): tile(MR, NV, kc, a, lda, b, ldb, lastMask, c, ldc, transposed, accumulate, bias); break;
+    case (MR - 1) * 3 + (NV - 1): tile(MR, NV, 0, kc, a, lda, b, ldb, 0, lastMask, c, ldc, transposed, accumulate, bias); break;
 
 static TARGET void tile_dispatch(int mr, int nv, int kc, const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb,
                                  __mmask16 lastMask, float *c, ptrdiff_t ldc, int transposed, int accumulate,
@@ -129,6 +132,55 @@ static TARGET void tile_dispatch(int mr, int nv, int kc, const float *a, ptrdiff
         TILE_CASE(7, 1) TILE_CASE(7, 2) TILE_CASE(7, 3)
         TILE_CASE(8, 1) TILE_CASE(8, 2) TILE_CASE(8, 3)
         default: break;
+    }
+}
+
+#undef TILE_CASE
+#define TILE_CASE(MR, NV) \
+    case (MR - 1) * 3 + (NV - 1): tile(MR, NV, 1, kc, a, lda, b, 16, vstride, lastMask, c, ldc, 0, accumulate, bias); break;
+
+/* tile_dispatch for b as 16-column strips (rows 16 floats apart, vectors vstride apart). */
+static TARGET void tile_dispatch_strips(int mr, int nv, int kc, const float *a, ptrdiff_t lda, const float *b,
+                                        ptrdiff_t vstride, __mmask16 lastMask, float *c, ptrdiff_t ldc, int accumulate,
+                                        const float *bias) {
+    switch ((mr - 1) * 3 + (nv - 1)) {
+        TILE_CASE(1, 1) TILE_CASE(1, 2) TILE_CASE(1, 3)
+        TILE_CASE(2, 1) TILE_CASE(2, 2) TILE_CASE(2, 3)
+        TILE_CASE(3, 1) TILE_CASE(3, 2) TILE_CASE(3, 3)
+        TILE_CASE(4, 1) TILE_CASE(4, 2) TILE_CASE(4, 3)
+        TILE_CASE(5, 1) TILE_CASE(5, 2) TILE_CASE(5, 3)
+        TILE_CASE(6, 1) TILE_CASE(6, 2) TILE_CASE(6, 3)
+        TILE_CASE(7, 1) TILE_CASE(7, 2) TILE_CASE(7, 3)
+        TILE_CASE(8, 1) TILE_CASE(8, 2) TILE_CASE(8, 3)
+        default: break;
+    }
+}
+
+TARGET void ck_gemm_rows_by_strips(int row0, int row1, int n, int k, const float *a, ptrdiff_t lda,
+                                   const float *b, ptrdiff_t strip_stride, float *c, ptrdiff_t ldc, int accumulate,
+                                   const float *bias) {
+    if (row1 <= row0 || n <= 0) return;
+    const ptrdiff_t vstride = strip_stride;
+    int panels = (n + CK_PANEL_COLS - 1) / CK_PANEL_COLS;
+    for (int k0 = 0; k0 < k || (k == 0 && k0 == 0); k0 += KBLOCK) {
+        int kc = k - k0 < KBLOCK ? k - k0 : KBLOCK;
+        int acc = accumulate || k0 > 0;
+        const float *blockBias = k0 == 0 ? bias : NULL;
+        /* The same loops as ck_gemm_rows_by_columns: three strips make one 48-column panel. */
+        for (int p = 0; p < panels; p++) {
+            int j0 = p * CK_PANEL_COLS;
+            int cols = n - j0 < CK_PANEL_COLS ? n - j0 : CK_PANEL_COLS;
+            int nv = (cols + 15) / 16;
+            int tail = cols - 16 * (nv - 1);
+            __mmask16 lastMask = (__mmask16)((1u << tail) - 1u);
+            const float *bblock = b + (size_t)(3 * p) * strip_stride + (size_t)k0 * 16;
+            for (int r0 = row0; r0 < row1; r0 += CK_TILE_ROWS) {
+                int mr = row1 - r0 < CK_TILE_ROWS ? row1 - r0 : CK_TILE_ROWS;
+                tile_dispatch_strips(mr, nv, kc, a + (size_t)r0 * lda + k0, lda, bblock, vstride, lastMask,
+                                     c + (size_t)r0 * ldc + j0, ldc, acc, blockBias ? blockBias + j0 : NULL);
+            }
+        }
+        if (k == 0) break;
     }
 }
 
@@ -164,6 +216,11 @@ TARGET void ck_gemm_rows_by_columns(int row0, int row1, int n, int k,
 }
 
 #else
+void ck_gemm_rows_by_strips(int row0, int row1, int n, int k, const float *a, ptrdiff_t lda, const float *b,
+                            ptrdiff_t strip_stride, float *c, ptrdiff_t ldc, int accumulate, const float *bias) {
+    (void)row0; (void)row1; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)strip_stride; (void)c; (void)ldc;
+    (void)accumulate; (void)bias;
+}
 void ck_gemm_rows_by_columns(int row0, int row1, int n, int k, const float *a, ptrdiff_t lda, const float *b,
                              ptrdiff_t ldb, ptrdiff_t panel_stride, float *c, ptrdiff_t ldc, int transposed_out,
                              int accumulate, const float *bias) {

@@ -68,9 +68,20 @@ public enum Dense {
                                         bias: bias, into: y, ldy: ldy, accumulate: accumulate)
             return
         }
-        let panels = weight.panels()
         let width = VectorGEMM.panelColumns
         let items = VectorGEMM.workItems(units: (n + width - 1) / width, threads: parts)
+        if let strips = weight.storedFloatStrips {
+            // A strips16 weight multiplied from the file as it is: three strips per panel.
+            Parallel.forEach(items) { item in
+                let j0 = packedLinearPanelBoundary(item, of: items, outFeatures: n)
+                let j1 = packedLinearPanelBoundary(item + 1, of: items, outFeatures: n)
+                guard j0 < j1 else { return }
+                ck_gemm_rows_by_strips(0, Int32(m), Int32(j1 - j0), Int32(k), x, ldx, strips + j0 * k, 16 * k,
+                                       y + j0, ldy, accumulate ? 1 : 0, bias.map { $0 + j0 })
+            }
+            return
+        }
+        let panels = weight.panels()
         Parallel.forEach(items) { item in
             // Column ranges of whole 48-column panels, claimed one at a time by the threads (ranges
             // on 16-column boundaries cut panels into 16- and 32-column tiles, which load more per

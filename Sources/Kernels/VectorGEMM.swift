@@ -270,9 +270,9 @@ public final class PackedLinearWeight: @unchecked Sendable {
 
     /// A weight stored already in the AVX2 kernel's layout: `strips` holds the outFeatures x
     /// inFeatures values as outFeatures / 16 strips of [inFeatures][16] (a `strips16` tensor of
-    /// a mapped weight file, kept valid by `owner`), used in place by that kernel, which then
-    /// packs nothing. Other kernels read the weight's rows through `readRows` (row-major) and
-    /// pack or widen them as usual, then run `releaseSource` (never run when used in place).
+    /// a mapped weight file, kept valid by `owner`), used in place by the AVX2 and AVX-512
+    /// kernels, which then pack nothing. OpenBLAS reads the weight's rows through `readRows`
+    /// (row-major) as usual, then `releaseSource` runs (never run when used in place).
     /// outFeatures must be a multiple of 16.
     public convenience init(strips: UnsafePointer<Float>, outFeatures: Int, inFeatures: Int, owner: AnyObject,
                             readRows: @escaping RowReader, releaseSource: (@Sendable () -> Void)? = nil) {
@@ -342,6 +342,13 @@ public final class PackedLinearWeight: @unchecked Sendable {
     private static func packedCount(_ n: Int, _ k: Int) -> Int {
         VectorGEMM.usesPackedRows
             ? Int(ck_packed_strips_count(Int32(n), Int32(k))) : Int(ck_packed_columns_count(Int32(n), Int32(k)))
+    }
+
+    /// The float32 strips stored in the file, which the AVX-512 kernel also multiplies in place
+    /// (`ck_gemm_rows_by_strips`); nil for any other weight.
+    var storedFloatStrips: UnsafePointer<Float>? {
+        if case .float32(let stored)? = storedStrips { return stored }
+        return nil
     }
 
     /// The weight as the AVX2 kernel's strips: stored in the file (float32 or 16-bit), else

@@ -169,6 +169,55 @@ final class VectorGEMMTests: XCTestCase {
         }
     }
 
+    /// The AVX-512 kernel on 16-column strips (`ck_gemm_rows_by_strips`, how it multiplies a
+    /// strips16 weight from the file) gives the bits of the same kernel on the weight packed as
+    /// 48-column panels: every tile shape (rows 1...14, 1-3 vectors, masked tails), k across the
+    /// 1024 blocks and zero, from a strip inside the weight, stored and accumulated, with and
+    /// without bias, with a row stride wider than k.
+    func testAVX512StripsMatchPanelsBitForBit() {
+        guard VectorGEMM.Kernel.avx512.isSupported else { return }
+        let width = VectorGEMM.panelColumns
+        for (n, k) in [(1, 5), (16, 3), (23, 1030), (48, 64), (61, 200), (112, 2100), (0, 8)] {
+            let lda = k + 3
+            let a = values(14 * lda, seed: UInt64(n + k)), w = values(max(1, n * k), seed: UInt64(5 * n + k)), bias = values(max(1, n), seed: 13)
+            var panels = [Float](repeating: .nan, count: max(1, Int(ck_packed_columns_count(Int32(n), Int32(k)))))
+            var strips = [Float](repeating: .nan, count: max(1, Int(ck_packed_strips_count(Int32(n), Int32(k)))))
+            ck_pack_columns(Int32(n), Int32(k), w, k, &panels)
+            ck_pack_strips(Int32(n), Int32(k), w, k, &strips)
+            for m in 1...14 {
+                let start = values(m * max(n, 1), seed: UInt64(m))
+                for (accumulate, withBias) in [(false, false), (false, true), (true, false), (true, true)] {
+                    var viaPanels = start, viaStrips = start
+                    let noBias: UnsafePointer<Float>? = nil
+                    bias.withUnsafeBufferPointer { bb in
+                        let bp = withBias ? bb.baseAddress : noBias
+                        ck_gemm_rows_by_columns(0, Int32(m), Int32(n), Int32(k), a, lda, panels, width, k * width, &viaPanels,
+                                                max(n, 1), 0, accumulate ? 1 : 0, bp)
+                        ck_gemm_rows_by_strips(0, Int32(m), Int32(n), Int32(k), a, lda, strips, 16 * k, &viaStrips,
+                                               max(n, 1), accumulate ? 1 : 0, bp)
+                    }
+                    XCTAssertEqual(viaStrips.map(\.bitPattern), viaPanels.map(\.bitPattern),
+                                   "m \(m) n \(n) k \(k) acc \(accumulate) bias \(withBias)")
+                }
+            }
+            // From strip 1 on (column 16 of the weight): the columns 16..<n of the panels' product.
+            if n > 16 {
+                var full = [Float](repeating: 0, count: 5 * n), part = [Float](repeating: 0, count: 5 * n)
+                ck_gemm_rows_by_columns(0, 5, Int32(n), Int32(k), a, lda, panels, width, k * width, &full, n, 0, 0, nil)
+                strips.withUnsafeBufferPointer { sb in
+                    part.withUnsafeMutableBufferPointer { pb in
+                        ck_gemm_rows_by_strips(0, 5, Int32(n - 16), Int32(k), a, lda, sb.baseAddress! + 16 * k, 16 * k,
+                                               pb.baseAddress! + 16, n, 0, nil)
+                    }
+                }
+                for r in 0..<5 {
+                    XCTAssertEqual(part[(r * n + 16)..<(r * n + n)].map(\.bitPattern), full[(r * n + 16)..<(r * n + n)].map(\.bitPattern),
+                                   "n \(n) k \(k) row \(r): from strip 1")
+                }
+            }
+        }
+    }
+
     /// The AVX2 Linear path on packed rows (`ck_pack_row_tiles` + `ck_gemm_packed_rows_avx2`)
     /// against the AVX2 kernel on plain rows, bit for bit: row counts across the 6-row tiles, k
     /// across the 256 sub-blocks and the 1024 blocks (and zero), masked column tails, columns

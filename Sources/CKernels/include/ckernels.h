@@ -84,6 +84,15 @@ void ck_pack_row_tiles_gelu(int tile0, int tile1, int m, int k, const float *a, 
 void ck_pack_row_tiles_layer_norm(int tile0, int tile1, int m, int k, const float *a, ptrdiff_t lda,
                                   const float *weight, const float *bias, float eps, float *row, float *dst);
 
+/* ck_gemm_rows_by_columns (plain output) on the AVX-512 kernel with b given as 16-column strips
+   (ck_pack_strips' layout: strip s at b + s * strip_stride, its k rows 16 floats apart, zero past
+   column n), three strips read as one 48-column panel: the same fused multiply-adds in the same
+   order, so the bits of ck_gemm_rows_by_columns on ck_pack_columns' panels of the same weight.
+   Lets the AVX-512 kernel multiply a strips16 weight straight from a mapped file. */
+void ck_gemm_rows_by_strips(int row0, int row1, int n, int k, const float *a, ptrdiff_t lda,
+                            const float *b, ptrdiff_t strip_stride, float *c, ptrdiff_t ldc, int accumulate,
+                            const float *bias);
+
 /* Floats ck_pack_strips writes for n x k (whole strips of 16). */
 size_t ck_packed_strips_count(int n, int k);
 
