@@ -34,6 +34,8 @@ void ck_cpu_relax(void) {
 #endif
 }
 
+size_t ck_gemm_rows_by_half_strips_scratch_count(void) { return (size_t)CK_PANEL_COLS * KBLOCK; }
+
 size_t ck_packed_columns_count(int m, int k) {
     size_t panels = ((size_t)m + CK_PANEL_COLS - 1) / CK_PANEL_COLS;
     return panels * (size_t)k * CK_PANEL_COLS;
@@ -184,6 +186,41 @@ TARGET void ck_gemm_rows_by_strips(int row0, int row1, int n, int k, const float
     }
 }
 
+TARGET void ck_gemm_rows_by_half_strips(int row0, int row1, int n, int k, const float *a, ptrdiff_t lda,
+                                        const uint16_t *b, int bf16, ptrdiff_t strip_stride, float *c, ptrdiff_t ldc,
+                                        int accumulate, const float *bias, float *panel) {
+    if (row1 <= row0 || n <= 0) return;
+    int panels = (n + CK_PANEL_COLS - 1) / CK_PANEL_COLS;
+    for (int k0 = 0; k0 < k || (k == 0 && k0 == 0); k0 += KBLOCK) {
+        int kc = k - k0 < KBLOCK ? k - k0 : KBLOCK;
+        int acc = accumulate || k0 > 0;
+        const float *blockBias = k0 == 0 ? bias : NULL;
+        for (int p = 0; p < panels; p++) {
+            int j0 = p * CK_PANEL_COLS;
+            int cols = n - j0 < CK_PANEL_COLS ? n - j0 : CK_PANEL_COLS;
+            int nv = (cols + 15) / 16;
+            int tail = cols - 16 * (nv - 1);
+            __mmask16 lastMask = (__mmask16)((1u << tail) - 1u);
+            /* This block of the panel's strips widened (exactly) into ck_pack_columns' layout, then
+               multiplied as ck_gemm_rows_by_columns multiplies a packed panel. */
+            for (int v = 0; v < nv; v++) {
+                const uint16_t *src = b + (size_t)(3 * p + v) * strip_stride + (size_t)k0 * 16;
+                for (int kk = 0; kk < kc; kk++) {
+                    __m256i h = _mm256_loadu_si256((const __m256i *)(src + (size_t)kk * 16));
+                    __m512 w = bf16 ? _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16)) : _mm512_cvtph_ps(h);
+                    _mm512_store_ps(panel + (size_t)kk * CK_PANEL_COLS + 16 * v, w);
+                }
+            }
+            for (int r0 = row0; r0 < row1; r0 += CK_TILE_ROWS) {
+                int mr = row1 - r0 < CK_TILE_ROWS ? row1 - r0 : CK_TILE_ROWS;
+                tile_dispatch(mr, nv, kc, a + (size_t)r0 * lda + k0, lda, panel, CK_PANEL_COLS, lastMask,
+                              c + (size_t)r0 * ldc + j0, ldc, 0, acc, blockBias ? blockBias + j0 : NULL);
+            }
+        }
+        if (k == 0) break;
+    }
+}
+
 TARGET void ck_gemm_rows_by_columns(int row0, int row1, int n, int k,
                                     const float *a, ptrdiff_t lda,
                                     const float *b, ptrdiff_t ldb, ptrdiff_t panel_stride,
@@ -216,6 +253,12 @@ TARGET void ck_gemm_rows_by_columns(int row0, int row1, int n, int k,
 }
 
 #else
+void ck_gemm_rows_by_half_strips(int row0, int row1, int n, int k, const float *a, ptrdiff_t lda, const uint16_t *b,
+                                 int bf16, ptrdiff_t strip_stride, float *c, ptrdiff_t ldc, int accumulate,
+                                 const float *bias, float *panel) {
+    (void)row0; (void)row1; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)bf16; (void)strip_stride; (void)c;
+    (void)ldc; (void)accumulate; (void)bias; (void)panel;
+}
 void ck_gemm_rows_by_strips(int row0, int row1, int n, int k, const float *a, ptrdiff_t lda, const float *b,
                             ptrdiff_t strip_stride, float *c, ptrdiff_t ldc, int accumulate, const float *bias) {
     (void)row0; (void)row1; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)strip_stride; (void)c; (void)ldc;

@@ -70,7 +70,8 @@ public enum Dense {
         }
         let width = VectorGEMM.panelColumns
         let items = VectorGEMM.workItems(units: (n + width - 1) / width, threads: parts)
-        if let strips = weight.storedFloatStrips {
+        switch weight.storedStripsForKernels {
+        case .float32(let strips)?:
             // A strips16 weight multiplied from the file as it is: three strips per panel.
             Parallel.forEach(items) { item in
                 let j0 = packedLinearPanelBoundary(item, of: items, outFeatures: n)
@@ -80,6 +81,24 @@ public enum Dense {
                                        y + j0, ldy, accumulate ? 1 : 0, bias.map { $0 + j0 })
             }
             return
+        case .half(let strips, let bf16)?:
+            // 16-bit strips16 from the file: each item widens its panels block by block into its
+            // own 192 KiB of scratch (kept between calls).
+            let scratchFloats = Int(ck_gemm_rows_by_half_strips_scratch_count())
+            halfPanelScratch.with { buffer in
+                let scratch = buffer.pointer(count: scratchFloats * items)
+                Parallel.forEach(items) { item in
+                    let j0 = packedLinearPanelBoundary(item, of: items, outFeatures: n)
+                    let j1 = packedLinearPanelBoundary(item + 1, of: items, outFeatures: n)
+                    guard j0 < j1 else { return }
+                    ck_gemm_rows_by_half_strips(0, Int32(m), Int32(j1 - j0), Int32(k), x, ldx, strips + j0 * k, bf16 ? 1 : 0,
+                                                16 * k, y + j0, ldy, accumulate ? 1 : 0, bias.map { $0 + j0 },
+                                                scratch + item * scratchFloats)
+                }
+            }
+            return
+        case nil:
+            break
         }
         let panels = weight.panels()
         Parallel.forEach(items) { item in
@@ -104,6 +123,9 @@ public enum Dense {
     public static func packedLinearBoundary(_ part: Int, of parts: Int, outFeatures n: Int) -> Int {
         part >= parts ? n : min(n, (n * part / parts) / 16 * 16)
     }
+
+    /// Widened panel blocks of 16-bit strips on the AVX-512 kernel, one set per concurrent caller.
+    private static let halfPanelScratch = ScratchPool<ScratchBuffer>(limit: 4) { ScratchBuffer() }
 
     /// First output column of part `part` of `parts` in a packed Linear on 48-column panels (the
     /// AVX-512 kernel): a multiple of the panel width, the panels shared out as evenly as whole panels allow.

@@ -281,8 +281,8 @@ public final class PackedLinearWeight: @unchecked Sendable {
     }
 
     /// As `init(strips:...)` for strips of 16-bit values (f16, or bf16 when `bf16`; a 16-bit
-    /// `strips16` tensor): the AVX2 kernel widens them as it multiplies (the bits of the float32
-    /// path on the widened weight), so nothing is packed or widened ahead.
+    /// `strips16` tensor): the AVX2 and AVX-512 kernels widen them as they multiply (the bits of
+    /// the float32 path on the widened weight), so nothing is packed or widened ahead.
     public convenience init(halfStrips: UnsafePointer<UInt16>, bf16: Bool, outFeatures: Int, inFeatures: Int, owner: AnyObject,
                             readRows: @escaping RowReader, releaseSource: (@Sendable () -> Void)? = nil) {
         self.init(stored: .half(halfStrips, bf16: bf16), outFeatures: outFeatures, inFeatures: inFeatures, owner: owner,
@@ -344,12 +344,10 @@ public final class PackedLinearWeight: @unchecked Sendable {
             ? Int(ck_packed_strips_count(Int32(n), Int32(k))) : Int(ck_packed_columns_count(Int32(n), Int32(k)))
     }
 
-    /// The float32 strips stored in the file, which the AVX-512 kernel also multiplies in place
-    /// (`ck_gemm_rows_by_strips`); nil for any other weight.
-    var storedFloatStrips: UnsafePointer<Float>? {
-        if case .float32(let stored)? = storedStrips { return stored }
-        return nil
-    }
+    /// The strips stored in the file (float32 or 16-bit), which the AVX-512 kernel also
+    /// multiplies in place (`ck_gemm_rows_by_strips`, `ck_gemm_rows_by_half_strips`); nil for
+    /// any other weight.
+    var storedStripsForKernels: LinearStrips? { storedStrips }
 
     /// The weight as the AVX2 kernel's strips: stored in the file (float32 or 16-bit), else
     /// packed on first call (`panels()`).

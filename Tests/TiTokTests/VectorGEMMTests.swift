@@ -170,8 +170,8 @@ final class VectorGEMMTests: XCTestCase {
     }
 
     /// The AVX-512 kernel on 16-column strips (`ck_gemm_rows_by_strips`, how it multiplies a
-    /// strips16 weight from the file) gives the bits of the same kernel on the weight packed as
-    /// 48-column panels: every tile shape (rows 1...14, 1-3 vectors, masked tails), k across the
+    /// strips16 weight from the file; `ck_gemm_rows_by_half_strips` for f16 and bf16 ones) gives
+    /// the bits of the same kernel on the (widened) weight packed as 48-column panels: every tile shape (rows 1...14, 1-3 vectors, masked tails), k across the
     /// 1024 blocks and zero, from a strip inside the weight, stored and accumulated, with and
     /// without bias, with a row stride wider than k.
     func testAVX512StripsMatchPanelsBitForBit() {
@@ -198,6 +198,37 @@ final class VectorGEMMTests: XCTestCase {
                     }
                     XCTAssertEqual(viaStrips.map(\.bitPattern), viaPanels.map(\.bitPattern),
                                    "m \(m) n \(n) k \(k) acc \(accumulate) bias \(withBias)")
+                }
+            }
+            // The same strips stored as f16 and bf16 (`ck_gemm_rows_by_half_strips`): the bits of the
+            // panels of the widened weight.
+            for bf16 in [false, true] {
+                let wide = w.map { bf16 ? HalfFloat.bf16ToF32(HalfFloat.f32ToBF16($0)) : Float(Float16($0)) }
+                var widePanels = panels, wideStrips = strips
+                ck_pack_columns(Int32(n), Int32(k), wide, k, &widePanels)
+                ck_pack_strips(Int32(n), Int32(k), wide, k, &wideStrips)
+                let stored = wideStrips.map { bf16 ? HalfFloat.f32ToBF16($0) : Float16($0).bitPattern }
+                var scratch = [Float](repeating: .nan, count: Int(ck_gemm_rows_by_half_strips_scratch_count()) + 16)
+                for m in [1, 8, 9, 14] {
+                    let start = values(m * max(n, 1), seed: UInt64(m + 100))
+                    for (accumulate, withBias) in [(false, true), (true, false)] {
+                        var viaPanels = start, viaHalf = start
+                        let noBias: UnsafePointer<Float>? = nil
+                        bias.withUnsafeBufferPointer { bb in
+                            scratch.withUnsafeMutableBufferPointer { sb in
+                                // 64-byte aligned scratch inside the array.
+                                let raw = UInt(bitPattern: sb.baseAddress!), aligned = (raw + 63) & ~UInt(63)
+                                let panel = sb.baseAddress! + Int(aligned - raw) / 4
+                                let bp = withBias ? bb.baseAddress : noBias
+                                ck_gemm_rows_by_columns(0, Int32(m), Int32(n), Int32(k), a, lda, widePanels, width, k * width,
+                                                        &viaPanels, max(n, 1), 0, accumulate ? 1 : 0, bp)
+                                ck_gemm_rows_by_half_strips(0, Int32(m), Int32(n), Int32(k), a, lda, stored, bf16 ? 1 : 0, 16 * k,
+                                                            &viaHalf, max(n, 1), accumulate ? 1 : 0, bp, panel)
+                            }
+                        }
+                        XCTAssertEqual(viaHalf.map(\.bitPattern), viaPanels.map(\.bitPattern),
+                                       "half strips bf16 \(bf16) m \(m) n \(n) k \(k) acc \(accumulate) bias \(withBias)")
+                    }
                 }
             }
             // From strip 1 on (column 16 of the weight): the columns 16..<n of the panels' product.

@@ -93,6 +93,17 @@ void ck_gemm_rows_by_strips(int row0, int row1, int n, int k, const float *a, pt
                             const float *b, ptrdiff_t strip_stride, float *c, ptrdiff_t ldc, int accumulate,
                             const float *bias);
 
+/* ck_gemm_rows_by_strips over 16-bit strips (f16, or bf16 when `bf16` is set; n a multiple of 16
+   or zero-padded strips): each 1024-deep block of a panel's three strips is widened (exactly) into
+   `panel` (64-byte aligned, CK_PANEL_COLS x 1024 floats: ck_gemm_rows_by_half_strips_scratch_count)
+   once per call and multiplied from there, so the result has the bits of ck_gemm_rows_by_columns
+   on the widened weight's panels. */
+void ck_gemm_rows_by_half_strips(int row0, int row1, int n, int k, const float *a, ptrdiff_t lda,
+                                 const uint16_t *b, int bf16, ptrdiff_t strip_stride, float *c, ptrdiff_t ldc,
+                                 int accumulate, const float *bias, float *panel);
+/* Floats of the `panel` scratch ck_gemm_rows_by_half_strips needs. */
+size_t ck_gemm_rows_by_half_strips_scratch_count(void);
+
 /* Floats ck_pack_strips writes for n x k (whole strips of 16). */
 size_t ck_packed_strips_count(int n, int k);
 
