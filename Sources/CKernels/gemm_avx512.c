@@ -158,67 +158,75 @@ static TARGET void tile_dispatch_strips(int mr, int nv, int kc, const float *a, 
     }
 }
 
-TARGET void ck_gemm_rows_by_strips(int row0, int row1, int n, int k, const float *a, ptrdiff_t lda,
-                                   const float *b, ptrdiff_t strip_stride, float *c, ptrdiff_t ldc, int accumulate,
-                                   const float *bias) {
+/* Where a product's column operand comes from. */
+enum { B_PANELS, B_STRIPS, B_HALF_STRIPS };
+
+/* The loops of the three products below: k in KBLOCK blocks, then 48-column panels, then 8-row
+   tiles (panels outer: one panel's kc x 48 block, up to 192 KiB, stays in L2 while the rows
+   stream by). KIND (a constant after inlining) says where a panel's block is read: packed panels
+   or a plain matrix (`b`, rows ldb apart, panels `stride` apart); three 16-column strips of `b`
+   (`stride` apart, rows 16 floats apart); or three 16-bit strips of `b16`, widened (exactly) into
+   `panel` in ck_pack_columns' layout once per block. The fused multiply-adds are the same in
+   every case, so are the bits. */
+static inline __attribute__((always_inline)) TARGET void rows_product(
+    const int KIND, int row0, int row1, int n, int k, const float *a, ptrdiff_t lda, const float *b, const uint16_t *b16,
+    int bf16, ptrdiff_t ldb, ptrdiff_t stride, float *c, ptrdiff_t ldc, int transposed_out, int accumulate,
+    const float *bias, float *panel) {
     if (row1 <= row0 || n <= 0) return;
-    const ptrdiff_t vstride = strip_stride;
     int panels = (n + CK_PANEL_COLS - 1) / CK_PANEL_COLS;
     for (int k0 = 0; k0 < k || (k == 0 && k0 == 0); k0 += KBLOCK) {
         int kc = k - k0 < KBLOCK ? k - k0 : KBLOCK;
         int acc = accumulate || k0 > 0;
-        const float *blockBias = k0 == 0 ? bias : NULL;
-        /* The same loops as ck_gemm_rows_by_columns: three strips make one 48-column panel. */
+        const float *blockBias = k0 == 0 ? bias : NULL; /* added once, with the first block */
         for (int p = 0; p < panels; p++) {
             int j0 = p * CK_PANEL_COLS;
             int cols = n - j0 < CK_PANEL_COLS ? n - j0 : CK_PANEL_COLS;
             int nv = (cols + 15) / 16;
             int tail = cols - 16 * (nv - 1);
             __mmask16 lastMask = (__mmask16)((1u << tail) - 1u);
-            const float *bblock = b + (size_t)(3 * p) * strip_stride + (size_t)k0 * 16;
+            const float *bblock;
+            if (KIND == B_PANELS) {
+                bblock = b + (size_t)p * stride + (size_t)k0 * ldb;
+            } else if (KIND == B_STRIPS) {
+                bblock = b + (size_t)(3 * p) * stride + (size_t)k0 * 16;
+            } else {
+                for (int v = 0; v < nv; v++) {
+                    const uint16_t *src = b16 + (size_t)(3 * p + v) * stride + (size_t)k0 * 16;
+                    for (int kk = 0; kk < kc; kk++) {
+                        __m256i h = _mm256_loadu_si256((const __m256i *)(src + (size_t)kk * 16));
+                        __m512 w = bf16 ? _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16)) : _mm512_cvtph_ps(h);
+                        _mm512_store_ps(panel + (size_t)kk * CK_PANEL_COLS + 16 * v, w);
+                    }
+                }
+                bblock = panel;
+            }
             for (int r0 = row0; r0 < row1; r0 += CK_TILE_ROWS) {
                 int mr = row1 - r0 < CK_TILE_ROWS ? row1 - r0 : CK_TILE_ROWS;
-                tile_dispatch_strips(mr, nv, kc, a + (size_t)r0 * lda + k0, lda, bblock, vstride, lastMask,
-                                     c + (size_t)r0 * ldc + j0, ldc, acc, blockBias ? blockBias + j0 : NULL);
+                const float *ablock = a + (size_t)r0 * lda + k0;
+                float *cblock = transposed_out ? c + (size_t)j0 * ldc + r0 : c + (size_t)r0 * ldc + j0;
+                const float *tileBias = blockBias ? blockBias + j0 : NULL;
+                if (KIND == B_STRIPS)
+                    tile_dispatch_strips(mr, nv, kc, ablock, lda, bblock, stride, lastMask, cblock, ldc, acc, tileBias);
+                else
+                    tile_dispatch(mr, nv, kc, ablock, lda, bblock, KIND == B_PANELS ? ldb : CK_PANEL_COLS, lastMask,
+                                  cblock, ldc, transposed_out, acc, tileBias);
             }
         }
         if (k == 0) break;
     }
 }
 
+TARGET void ck_gemm_rows_by_strips(int row0, int row1, int n, int k, const float *a, ptrdiff_t lda,
+                                   const float *b, ptrdiff_t strip_stride, float *c, ptrdiff_t ldc, int accumulate,
+                                   const float *bias) {
+    rows_product(B_STRIPS, row0, row1, n, k, a, lda, b, NULL, 0, 16, strip_stride, c, ldc, 0, accumulate, bias, NULL);
+}
+
 TARGET void ck_gemm_rows_by_half_strips(int row0, int row1, int n, int k, const float *a, ptrdiff_t lda,
                                         const uint16_t *b, int bf16, ptrdiff_t strip_stride, float *c, ptrdiff_t ldc,
                                         int accumulate, const float *bias, float *panel) {
-    if (row1 <= row0 || n <= 0) return;
-    int panels = (n + CK_PANEL_COLS - 1) / CK_PANEL_COLS;
-    for (int k0 = 0; k0 < k || (k == 0 && k0 == 0); k0 += KBLOCK) {
-        int kc = k - k0 < KBLOCK ? k - k0 : KBLOCK;
-        int acc = accumulate || k0 > 0;
-        const float *blockBias = k0 == 0 ? bias : NULL;
-        for (int p = 0; p < panels; p++) {
-            int j0 = p * CK_PANEL_COLS;
-            int cols = n - j0 < CK_PANEL_COLS ? n - j0 : CK_PANEL_COLS;
-            int nv = (cols + 15) / 16;
-            int tail = cols - 16 * (nv - 1);
-            __mmask16 lastMask = (__mmask16)((1u << tail) - 1u);
-            /* This block of the panel's strips widened (exactly) into ck_pack_columns' layout, then
-               multiplied as ck_gemm_rows_by_columns multiplies a packed panel. */
-            for (int v = 0; v < nv; v++) {
-                const uint16_t *src = b + (size_t)(3 * p + v) * strip_stride + (size_t)k0 * 16;
-                for (int kk = 0; kk < kc; kk++) {
-                    __m256i h = _mm256_loadu_si256((const __m256i *)(src + (size_t)kk * 16));
-                    __m512 w = bf16 ? _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16)) : _mm512_cvtph_ps(h);
-                    _mm512_store_ps(panel + (size_t)kk * CK_PANEL_COLS + 16 * v, w);
-                }
-            }
-            for (int r0 = row0; r0 < row1; r0 += CK_TILE_ROWS) {
-                int mr = row1 - r0 < CK_TILE_ROWS ? row1 - r0 : CK_TILE_ROWS;
-                tile_dispatch(mr, nv, kc, a + (size_t)r0 * lda + k0, lda, panel, CK_PANEL_COLS, lastMask,
-                              c + (size_t)r0 * ldc + j0, ldc, 0, acc, blockBias ? blockBias + j0 : NULL);
-            }
-        }
-        if (k == 0) break;
-    }
+    rows_product(B_HALF_STRIPS, row0, row1, n, k, a, lda, NULL, b, bf16, CK_PANEL_COLS, strip_stride, c, ldc, 0,
+                 accumulate, bias, panel);
 }
 
 TARGET void ck_gemm_rows_by_columns(int row0, int row1, int n, int k,
@@ -226,30 +234,8 @@ TARGET void ck_gemm_rows_by_columns(int row0, int row1, int n, int k,
                                     const float *b, ptrdiff_t ldb, ptrdiff_t panel_stride,
                                     float *c, ptrdiff_t ldc, int transposed_out, int accumulate,
                                     const float *bias) {
-    if (row1 <= row0 || n <= 0) return;
-    int panels = (n + CK_PANEL_COLS - 1) / CK_PANEL_COLS;
-    for (int k0 = 0; k0 < k || (k == 0 && k0 == 0); k0 += KBLOCK) {
-        int kc = k - k0 < KBLOCK ? k - k0 : KBLOCK;
-        int acc = accumulate || k0 > 0;
-        const float *blockBias = k0 == 0 ? bias : NULL; /* added once, with the first block */
-        /* Panels outer: one panel's kc x 48 block (up to 192 KiB) stays in L2 while the rows stream by. */
-        for (int p = 0; p < panels; p++) {
-            int j0 = p * CK_PANEL_COLS;
-            int cols = n - j0 < CK_PANEL_COLS ? n - j0 : CK_PANEL_COLS;
-            int nv = (cols + 15) / 16;
-            int tail = cols - 16 * (nv - 1);
-            __mmask16 lastMask = (__mmask16)((1u << tail) - 1u);
-            const float *bblock = b + (size_t)p * panel_stride + (size_t)k0 * ldb;
-            for (int r0 = row0; r0 < row1; r0 += CK_TILE_ROWS) {
-                int mr = row1 - r0 < CK_TILE_ROWS ? row1 - r0 : CK_TILE_ROWS;
-                const float *ablock = a + (size_t)r0 * lda + k0;
-                float *cblock = transposed_out ? c + (size_t)j0 * ldc + r0 : c + (size_t)r0 * ldc + j0;
-                tile_dispatch(mr, nv, kc, ablock, lda, bblock, ldb, lastMask, cblock, ldc, transposed_out, acc,
-                              blockBias ? blockBias + j0 : NULL);
-            }
-        }
-        if (k == 0) break;
-    }
+    rows_product(B_PANELS, row0, row1, n, k, a, lda, b, NULL, 0, ldb, panel_stride, c, ldc, transposed_out, accumulate,
+                 bias, NULL);
 }
 
 #else
