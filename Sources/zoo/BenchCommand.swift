@@ -84,10 +84,9 @@ struct BenchCommand: ParsableCommand {
         print("model:   \(info.variant) at \(info.resolution)x\(info.resolution) (\(opened.source))")
         print("setup:   batch \(batch), \(ComputeThreads.count) threads, \(warmup) warmup + \(iterations) timed calls, load \(Formatting.ms(opened.loadMs))")
         let blas = BLASCore.selection
-        print("gemm:    " + (VectorGEMM.kernel.map { "own \($0 == .avx512 ? "AVX-512" : "AVX2") kernel, " + ($0 == .avx512
-            ? "weights packed on first use" : "Linear weights read in place when stored as strips16, else packed on first use")
-            + " (TITOK_GEMM=openblas for OpenBLAS)" }
-                             ?? "OpenBLAS"))
+        print("gemm:    " + (VectorGEMM.kernel.map {
+            "own \($0 == .avx512 ? "AVX-512" : "AVX2") kernel, Linear weights read in place when stored as strips16, else packed"
+            + " on first use (TITOK_GEMM=openblas for OpenBLAS)" } ?? "OpenBLAS"))
         print("blas:    OpenBLAS \(blas.core) kernels" + (blas.replaced.map { " (instead of its default \($0) for this CPU)" } ?? ""))
         print("encode:  \(Formatting.ms(encMs)) per image (best \(Formatting.ms(perImage(enc.best))))" + Self.rate(encRate) + enc.stageText(perImage))
         print("decode:  \(Formatting.ms(decMs)) per image (best \(Formatting.ms(perImage(dec.best))))" + Self.rate(decRate) + dec.stageText(perImage))
