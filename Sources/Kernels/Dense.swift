@@ -68,54 +68,42 @@ public enum Dense {
                                         bias: bias, into: y, ldy: ldy, accumulate: accumulate)
             return
         }
+        // AVX-512: column ranges of whole 48-column panels, claimed one at a time by the threads
+        // (ranges on 16-column boundaries cut panels into 16- and 32-column tiles, which load more
+        // per multiply-add: 289x4096x1024 ran at 107 GFLOP/s instead of 138 on one Emerald Rapids
+        // core). A weight stored as strips16 is read where it lies in the file, three strips per
+        // panel (16-bit ones widened block by block into each item's 192 KiB of scratch); any
+        // other is read from the panels packed on first use.
         let width = VectorGEMM.panelColumns
         let items = VectorGEMM.workItems(units: (n + width - 1) / width, threads: parts)
-        switch weight.storedStripsForKernels {
-        case .float32(let strips)?:
-            // A strips16 weight multiplied from the file as it is: three strips per panel.
+        let stored = weight.storedStripsForKernels
+        let panels = stored == nil ? weight.panels() : nil
+        let scratchFloats = Int(ck_gemm_rows_by_half_strips_scratch_count())
+        func run(scratch: UnsafeMutablePointer<Float>?) {
             Parallel.forEach(items) { item in
                 let j0 = packedLinearPanelBoundary(item, of: items, outFeatures: n)
                 let j1 = packedLinearPanelBoundary(item + 1, of: items, outFeatures: n)
                 guard j0 < j1 else { return }
-                ck_gemm_rows_by_strips(0, Int32(m), Int32(j1 - j0), Int32(k), x, ldx, strips + j0 * k, 16 * k,
-                                       y + j0, ldy, accumulate ? 1 : 0, bias.map { $0 + j0 })
-            }
-            return
-        case .half(let strips, let bf16)?:
-            // 16-bit strips16 from the file: each item widens its panels block by block into its
-            // own 192 KiB of scratch (kept between calls).
-            let scratchFloats = Int(ck_gemm_rows_by_half_strips_scratch_count())
-            halfPanelScratch.with { buffer in
-                let scratch = buffer.pointer(count: scratchFloats * items)
-                Parallel.forEach(items) { item in
-                    let j0 = packedLinearPanelBoundary(item, of: items, outFeatures: n)
-                    let j1 = packedLinearPanelBoundary(item + 1, of: items, outFeatures: n)
-                    guard j0 < j1 else { return }
+                let itemBias = bias.map { $0 + j0 }
+                switch stored {
+                case .float32(let strips)?:
+                    ck_gemm_rows_by_strips(0, Int32(m), Int32(j1 - j0), Int32(k), x, ldx, strips + j0 * k, 16 * k,
+                                           y + j0, ldy, accumulate ? 1 : 0, itemBias)
+                case .half(let strips, let bf16)?:
                     ck_gemm_rows_by_half_strips(0, Int32(m), Int32(j1 - j0), Int32(k), x, ldx, strips + j0 * k, bf16 ? 1 : 0,
-                                                16 * k, y + j0, ldy, accumulate ? 1 : 0, bias.map { $0 + j0 },
-                                                scratch + item * scratchFloats)
+                                                16 * k, y + j0, ldy, accumulate ? 1 : 0, itemBias,
+                                                scratch.unsafelyUnwrapped + item * scratchFloats)
+                case nil:
+                    VectorGEMM.rowsByColumns(0, m, n: j1 - j0, k: k, a: x, lda: ldx, b: panels.unsafelyUnwrapped + j0 * k,
+                                             ldb: width, panelStride: k * width, c: y + j0, ldc: ldy, accumulate: accumulate,
+                                             bias: itemBias)
                 }
             }
-            return
-        case nil:
-            break
         }
-        let panels = weight.panels()
-        Parallel.forEach(items) { item in
-            // Column ranges of whole 48-column panels, claimed one at a time by the threads (ranges
-            // on 16-column boundaries cut panels into 16- and 32-column tiles, which load more per
-            // multiply-add: 289x4096x1024 ran at 107 GFLOP/s instead of 138 on one Sapphire Rapids
-            // core). A range starting inside a panel would run that panel's remaining columns first.
-            var j0 = packedLinearPanelBoundary(item, of: items, outFeatures: n)
-            let j1 = packedLinearPanelBoundary(item + 1, of: items, outFeatures: n)
-            while j0 < j1 {
-                let panel = j0 / width, offset = j0 - panel * width
-                let end = offset > 0 ? min(j1, (panel + 1) * width) : j1
-                VectorGEMM.rowsByColumns(0, m, n: end - j0, k: k, a: x, lda: ldx, b: panels + panel * k * width + offset,
-                                         ldb: width, panelStride: k * width, c: y + j0, ldc: ldy, accumulate: accumulate,
-                                         bias: bias.map { $0 + j0 })
-                j0 = end
-            }
+        if case .half? = stored {
+            halfPanelScratch.with { run(scratch: $0.pointer(count: scratchFloats * items)) }
+        } else {
+            run(scratch: nil)
         }
     }
 
