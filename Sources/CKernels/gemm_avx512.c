@@ -118,6 +118,13 @@ static inline __attribute__((always_inline)) TARGET void tile(
     }
 }
 
+/* One switch case per tile shape (TILE_CASE defined before each dispatcher). */
+#define EVERY_TILE_CASE \
+    TILE_CASE(1, 1) TILE_CASE(1, 2) TILE_CASE(1, 3) TILE_CASE(2, 1) TILE_CASE(2, 2) TILE_CASE(2, 3) \
+    TILE_CASE(3, 1) TILE_CASE(3, 2) TILE_CASE(3, 3) TILE_CASE(4, 1) TILE_CASE(4, 2) TILE_CASE(4, 3) \
+    TILE_CASE(5, 1) TILE_CASE(5, 2) TILE_CASE(5, 3) TILE_CASE(6, 1) TILE_CASE(6, 2) TILE_CASE(6, 3) \
+    TILE_CASE(7, 1) TILE_CASE(7, 2) TILE_CASE(7, 3) TILE_CASE(8, 1) TILE_CASE(8, 2) TILE_CASE(8, 3)
+
 #define TILE_CASE(MR, NV) \
     case (MR - 1) * 3 + (NV - 1): tile(MR, NV, 0, kc, a, lda, b, ldb, 0, lastMask, c, ldc, transposed, accumulate, bias); break;
 
@@ -125,14 +132,7 @@ static TARGET void tile_dispatch(int mr, int nv, int kc, const float *a, ptrdiff
                                  __mmask16 lastMask, float *c, ptrdiff_t ldc, int transposed, int accumulate,
                                  const float *bias) {
     switch ((mr - 1) * 3 + (nv - 1)) {
-        TILE_CASE(1, 1) TILE_CASE(1, 2) TILE_CASE(1, 3)
-        TILE_CASE(2, 1) TILE_CASE(2, 2) TILE_CASE(2, 3)
-        TILE_CASE(3, 1) TILE_CASE(3, 2) TILE_CASE(3, 3)
-        TILE_CASE(4, 1) TILE_CASE(4, 2) TILE_CASE(4, 3)
-        TILE_CASE(5, 1) TILE_CASE(5, 2) TILE_CASE(5, 3)
-        TILE_CASE(6, 1) TILE_CASE(6, 2) TILE_CASE(6, 3)
-        TILE_CASE(7, 1) TILE_CASE(7, 2) TILE_CASE(7, 3)
-        TILE_CASE(8, 1) TILE_CASE(8, 2) TILE_CASE(8, 3)
+        EVERY_TILE_CASE
         default: break;
     }
 }
@@ -146,14 +146,7 @@ static TARGET void tile_dispatch_strips(int mr, int nv, int kc, const float *a, 
                                         ptrdiff_t vstride, __mmask16 lastMask, float *c, ptrdiff_t ldc, int accumulate,
                                         const float *bias) {
     switch ((mr - 1) * 3 + (nv - 1)) {
-        TILE_CASE(1, 1) TILE_CASE(1, 2) TILE_CASE(1, 3)
-        TILE_CASE(2, 1) TILE_CASE(2, 2) TILE_CASE(2, 3)
-        TILE_CASE(3, 1) TILE_CASE(3, 2) TILE_CASE(3, 3)
-        TILE_CASE(4, 1) TILE_CASE(4, 2) TILE_CASE(4, 3)
-        TILE_CASE(5, 1) TILE_CASE(5, 2) TILE_CASE(5, 3)
-        TILE_CASE(6, 1) TILE_CASE(6, 2) TILE_CASE(6, 3)
-        TILE_CASE(7, 1) TILE_CASE(7, 2) TILE_CASE(7, 3)
-        TILE_CASE(8, 1) TILE_CASE(8, 2) TILE_CASE(8, 3)
+        EVERY_TILE_CASE
         default: break;
     }
 }
