@@ -76,7 +76,7 @@ public enum Dense {
         // other is read from the panels packed on first use.
         let width = VectorGEMM.panelColumns
         let items = VectorGEMM.workItems(units: (n + width - 1) / width, threads: parts)
-        let stored = weight.storedStripsForKernels
+        let stored = weight.storedStrips
         let panels = stored == nil ? weight.panels() : nil
         let scratchFloats = Int(ck_gemm_rows_by_half_strips_scratch_count())
         func run(scratch: UnsafeMutablePointer<Float>?) {

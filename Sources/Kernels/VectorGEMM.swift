@@ -243,8 +243,10 @@ public final class PackedLinearWeight: @unchecked Sendable {
     public typealias RowReader = @Sendable (_ first: Int, _ count: Int, _ destination: UnsafeMutablePointer<Float>) -> Void
 
     private let source: UnsafePointer<Float>?
-    /// The weight as stored in a file in the AVX2 kernel's strips (`ck_pack_strips`' layout).
-    private let storedStrips: LinearStrips?
+    /// The weight as stored in a file in the AVX2 kernel's strips (`ck_pack_strips`' layout),
+    /// which both kernels multiply in place (AVX-512: `ck_gemm_rows_by_strips` and
+    /// `ck_gemm_rows_by_half_strips`).
+    let storedStrips: LinearStrips?
     private let owner: AnyObject?
     private let readRows: RowReader?
     private let releaseSource: (@Sendable () -> Void)?
@@ -343,11 +345,6 @@ public final class PackedLinearWeight: @unchecked Sendable {
         VectorGEMM.usesPackedRows
             ? Int(ck_packed_strips_count(Int32(n), Int32(k))) : Int(ck_packed_columns_count(Int32(n), Int32(k)))
     }
-
-    /// The strips stored in the file (float32 or 16-bit), which the AVX-512 kernel also
-    /// multiplies in place (`ck_gemm_rows_by_strips`, `ck_gemm_rows_by_half_strips`); nil for
-    /// any other weight.
-    var storedStripsForKernels: LinearStrips? { storedStrips }
 
     /// The weight as the AVX2 kernel's strips: stored in the file (float32 or 16-bit), else
     /// packed on first call (`panels()`).
