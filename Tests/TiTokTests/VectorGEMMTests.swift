@@ -366,7 +366,7 @@ final class VectorGEMMTests: XCTestCase {
             var a = [Float](repeating: .nan, count: m * n), b = a
             Dense.linear(x, rows: m, weight: half, bias: bias, into: &a)
             Dense.linear(x, rows: m, weight: widened, bias: bias, into: &b)
-            XCTAssertEqual(a.map(\.bitPattern), b.map(\.bitPattern), "bf16 \(bf16) on \(VectorGEMM.kernel)")
+            XCTAssertEqual(a.map(\.bitPattern), b.map(\.bitPattern), "bf16 \(bf16) on \(VectorGEMM.engine)")
         }
         if VectorGEMM.Kernel.avx2.isSupported { try checkHalfStripsKernel() }
     }
