@@ -21,10 +21,10 @@ public enum BLASCore {
         public let replaced: String?
     }
 
-    /// Kernel sets that leave AVX-512 unused: the AVX2 ones, and the older ones OpenBLAS falls
-    /// back to on a CPU it does not know.
+    /// Kernel sets with AVX2 and FMA but not AVX-512 (OpenBLAS's names, lowercased).
     static let avx2Cores: Set<String> = ["haswell", "zen"]
-    /// Kernel sets that leave AVX2 and FMA unused (OpenBLAS's names, lowercased).
+    /// Kernel sets without AVX2 and FMA, among them the ones OpenBLAS falls back to on a CPU it
+    /// does not know (OpenBLAS's names, lowercased).
     static let preAVX2Cores: Set<String> = ["prescott", "core2", "penryn", "dunnington", "nehalem", "atom", "sandybridge",
                                             "opteron", "opteron_sse3", "barcelona", "bobcat", "bulldozer", "piledriver"]
     /// CPU flags the Haswell kernels execute.

@@ -161,13 +161,15 @@ public final class WinogradConv3x3: @unchecked Sendable {
         // Rounded to whole cache lines, so every worker's V and M start 64-byte aligned like the
         // workspace: the kernel's 16-tile strip rows then each lie in one line (a 16-byte offset
         // measured up to 2-3x slower products).
-        let perWorker = (vFloats + mFloats + 12 * (4 * chunkTiles + 2) + partialFloats + 15) / 16 * 16
+        // Input rows per tile row of a chunk: F(4x4) 6 read + 6 transformed rows of 4 t + 2, F(2x2) 4 of 2 t + 2.
+        let rowFloats = tile == .f4x4 ? 12 * (4 * chunkTiles + 2) : 4 * (2 * chunkTiles + 2)
+        let perWorker = (vFloats + mFloats + rowFloats + partialFloats + 15) / 16 * 16
         let scratch = ws.pointer(count: perWorker * workers)
         let next = ChunkCounter()
         let src = input.baseAddress!, dst = output.baseAddress!, res = residual?.baseAddress
         Parallel.forEach(workers) { w in
             let mine = scratch + w * perWorker
-            let v = mine, m = mine + vFloats, rows = m + mFloats, partial = rows + 12 * (4 * chunkTiles + 2)
+            let v = mine, m = mine + vFloats, rows = m + mFloats, partial = rows + rowFloats
             while let item = next.take(below: items) {
                 let chunk = item / kParts, part = item % kParts
                 let t0 = chunk * chunkTiles, t1 = min(g.tilesTotal, t0 + chunkTiles)
@@ -291,18 +293,14 @@ public final class WinogradConv3x3: @unchecked Sendable {
         let pointStride = Self.pointStride(K, count)
         let H = g.height, W = g.width
         let side = tile.outputSide
+        let outputTiles = tile == .f4x4 ? ck_winograd_output_tiles : ck_winograd23_output_tiles
         g.forEachSegment(tiles) { b, ty, tx0, tx1, local in
             let y0 = ty * side, x0 = tx0 * side
             let rowsHere = Int32(min(side, H - y0)), cols = Int32(min(side * (tx1 - tx0), W - x0))
             for k in outputs {
                 let at = (b * K + k) * H * W + y0 * W + x0
-                if tile == .f2x2 {
-                    ck_winograd23_output_tiles(m + k * count + local, pointStride, Int32(tx1 - tx0), rowsHere, cols,
-                                               bias?[k] ?? 0, residual.map { $0 + at }, output + at, W)
-                } else {
-                    ck_winograd_output_tiles(m + k * count + local, pointStride, Int32(tx1 - tx0), rowsHere, cols,
-                                             bias?[k] ?? 0, residual.map { $0 + at }, output + at, W)
-                }
+                outputTiles(m + k * count + local, pointStride, Int32(tx1 - tx0), rowsHere, cols,
+                            bias?[k] ?? 0, residual.map { $0 + at }, output + at, W)
             }
         }
     }
