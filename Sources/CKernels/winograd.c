@@ -337,6 +337,15 @@ CLONES void ck_winograd23_output_tiles(const float *restrict m, ptrdiff_t point_
     }
 }
 
+void ck_prefetch_rows(const float *p, int rows, int count, ptrdiff_t ld) {
+    if (count <= 0) return;
+    for (int r = 0; r < rows; r++) {
+        const char *row = (const char *)(p + r * ld), *end = (const char *)(p + r * ld + count - 1);
+        for (const char *q = row; q <= end; q += 64) __builtin_prefetch(q, 0, 3);
+        __builtin_prefetch(end, 0, 3); /* the last line when the row starts mid-line */
+    }
+}
+
 CLONES void ck_upsample_row_2x(const float *restrict src, int first, int count, float *restrict out) {
     int i = 0;
     if (count > 0 && (first & 1)) {

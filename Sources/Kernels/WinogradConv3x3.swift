@@ -224,8 +224,17 @@ public final class WinogradConv3x3: @unchecked Sendable {
                 let n = 4 * (tx1 - tx0) + 2
                 let raw = rowScratch, rowT = rowScratch + 6 * n
                 let rows = (ty * 4 - 1)..<(ty * 4 + 5)
+                // The rows of the next channel (one plane on) that these tiles read, asked for
+                // one channel ahead: in the (half-size) input plane when upsampling.
+                let shift = g.upsample2x ? 1 : 0
+                let firstRow = max(0, rows.lowerBound) >> shift, lastRow = (min(g.height, rows.upperBound) - 1) >> shift
+                let firstColumn = max(0, tx0 * 4 - 1) >> shift, lastColumn = (min(g.width, tx0 * 4 - 1 + n) - 1) >> shift
                 for c in 0..<C {
                     let plane = input + (b * C + c) * g.inH * g.inW
+                    if c + 1 < C {
+                        ck_prefetch_rows(plane + g.inH * g.inW + firstRow * g.inW + firstColumn, Int32(lastRow - firstRow + 1),
+                                         Int32(lastColumn - firstColumn + 1), g.inW)
+                    }
                     if g.upsample2x {
                         for (j, y) in rows.enumerated() { g.fetchRow(plane, y: y, firstColumn: tx0 * 4 - 1, count: n, into: raw + j * n) }
                         ck_winograd_input_tiles(raw, rowT, Int32(tx1 - tx0), v + c * count + local, pointStride)
@@ -299,6 +308,11 @@ public final class WinogradConv3x3: @unchecked Sendable {
             let rowsHere = Int32(min(side, H - y0)), cols = Int32(min(side * (tx1 - tx0), W - x0))
             for k in outputs {
                 let at = (b * K + k) * H * W + y0 * W + x0
+                if k + 1 < outputs.upperBound {
+                    // The next channel's rows (a plane away) asked for while this one is written.
+                    ck_prefetch_rows(output + at + H * W, rowsHere, cols, W)
+                    if let residual, residual != UnsafePointer(output) { ck_prefetch_rows(residual + at + H * W, rowsHere, cols, W) }
+                }
                 outputTiles(m + k * count + local, pointStride, Int32(tx1 - tx0), rowsHere, cols,
                             bias?[k] ?? 0, residual.map { $0 + at }, output + at, W)
             }
