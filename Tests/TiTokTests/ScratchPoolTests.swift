@@ -57,6 +57,21 @@ struct ScratchPoolTests {
             AlignedFloats.free(p)
         }
     }
+
+    /// Blocks from the huge-page threshold on start on a 2 MiB boundary (so the advised range
+    /// holds whole huge pages) and are fully usable to their last float, odd sizes included.
+    @Test func largeAllocationsStartOnAHugePageBoundary() {
+        let threshold = AlignedFloats.hugePageThreshold / 4
+        for count in [threshold - 16, threshold, threshold + 3, 3 * threshold + 1] {
+            let p = AlignedFloats.allocate(count)
+            if count >= threshold { #expect(Int(bitPattern: p) % (2 << 20) == 0, "\(count) floats") }
+            #expect(Int(bitPattern: p) % 64 == 0)
+            p.update(repeating: 2, count: count)
+            p[count - 1] = 3
+            #expect(p[0] == 2 && p[count - 1] == 3)
+            AlignedFloats.free(p)
+        }
+    }
 }
 
 /// A minimal lock for the test's bookkeeping.
