@@ -15,7 +15,8 @@
    head on each kernel (t = 289 and 385, d = 64) as separate operations and as
    ck_attention_head (mean of 200 calls), and ns per tile and channel of the
    Winograd input and output transforms with the 36 point matrices padded or 4 KiB apart (mean
-   of 300 calls). */
+   of 300 calls), and the output transform over a whole 128x256x256 output with and without the
+   next channel's rows asked for first (best of 5). */
 #include "ckernels.h"
 
 #include <cblas.h>
@@ -159,6 +160,39 @@ static void winograd_transforms(int tiles, int pad) {
     free(planes); free(scratch); free(v); free(out);
 }
 
+/* The output transform as WinogradConv3x3 runs it over a whole 128-channel 256x256 output (33 MB,
+   far outside the caches): 48-tile chunks, each channel's 4 rows a plane (256 KiB) from the last,
+   without and with the next channel's rows asked for first (ck_prefetch_rows); best of 5 passes. */
+static void winograd_output_plane(void) {
+    const int K = 128, T = 48, H = 256, W = 256, tilesWide = W / 4, total = tilesWide * (H / 4);
+    const ptrdiff_t ps = (ptrdiff_t)K * T + 16;
+    float *m = filled((size_t)36 * ps, 6), *out = filled((size_t)K * H * W, 7);
+    double best[2] = {1e9, 1e9};
+    for (int r = 0; r < 10; r++) {
+        int ahead = r % 2;
+        double t0 = now();
+        for (int first = 0; first < total; first += T) {
+            int local = 0;
+            for (int t = first; t < first + T && t < total;) {
+                int row = t / tilesWide, tx0 = t % tilesWide, tx1 = tx0 + (first + T - t);
+                if (tx1 > tilesWide) tx1 = tilesWide;
+                for (int k = 0; k < K; k++) {
+                    float *o = out + (size_t)k * H * W + (size_t)row * 4 * W + 4 * tx0;
+                    if (ahead && k + 1 < K) ck_prefetch_rows(o + (size_t)H * W, 4, 4 * (tx1 - tx0), W);
+                    ck_winograd_output_tiles(m + (size_t)k * T + local, ps, tx1 - tx0, 4, 4 * (tx1 - tx0), 0.5f, NULL, o, W);
+                }
+                local += tx1 - tx0;
+                t += tx1 - tx0;
+            }
+        }
+        double dt = now() - t0;
+        if (dt < best[ahead]) best[ahead] = dt;
+    }
+    printf("winograd output transform into a 128x256x256 output: %.2f ms, next channel's rows asked for first %.2f ms\n",
+           best[0] * 1e3, best[1] * 1e3);
+    free(m); free(out);
+}
+
 int main(void) {
     openblas_set_num_threads(1);
     if (!ck_avx2_fma_usable()) {
@@ -173,6 +207,7 @@ int main(void) {
     winograd_products(256, 256, 48);
     winograd_products(128, 128, 48);
     attention(289, 1024);
+    winograd_output_plane();
     attention(385, 512);
     if (!ck_avx512_usable()) {
         printf("this CPU does not run AVX-512: the Winograd timing needs it\n");
