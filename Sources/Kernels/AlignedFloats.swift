@@ -1,4 +1,6 @@
+#if canImport(Glibc)
 import Glibc
+#endif
 
 /// Float memory aligned to a cache line (64 bytes), so the kernels' 16-float rows and strips each
 /// lie in one line: operands 16 bytes off a line measured up to 2-3x slower products on Zen 3.
@@ -22,8 +24,10 @@ public enum AlignedFloats {
             return UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: alignment).bindMemory(to: Float.self, capacity: n)
         }
         let p = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: hugePage)
+        #if os(Linux)
         // Advice only: where the kernel has no huge pages the memory stays in 4 KiB pages.
         _ = madvise(p, bytes / hugePage * hugePage, MADV_HUGEPAGE)
+        #endif
         return p.bindMemory(to: Float.self, capacity: n)
     }
 

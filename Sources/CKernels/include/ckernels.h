@@ -190,7 +190,7 @@ void ck_winograd_input_tiles_in_place(const float *const *src, int x0, int width
 /* Asks the caches for `rows` rows of `count` floats (`ld` apart) starting at p: issued one
    channel ahead by the Winograd transforms, whose reads and writes of a tile row jump a whole
    channel plane between calls, too far for the hardware prefetchers (writing a 128-channel
-   256x256 output measured 2x faster with the next channel's rows asked for). Loads nothing. */
+   256x256 output measured up to 2x faster with the next channel's rows asked for). Loads nothing. */
 void ck_prefetch_rows(const float *p, int rows, int count, ptrdiff_t ld);
 
 /* Nearest 2x upsampling of one row: out[i] = src[(first + i) / 2] for i < count (first >= 0). */
