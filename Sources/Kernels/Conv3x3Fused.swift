@@ -7,7 +7,9 @@ import Synchronization
 /// memory, made on first use); sides from `winograd2x2MinimumSide` to below `winogradMinimumSide`
 /// F(2x2, 3x3) (2.25x fewer; filters 16/9 of the weights); smaller ones one product over an im2col
 /// copy, reading the weights in place (on the AVX2 kernel: packed once as row tiles, like the
-/// Winograd filters, the same bits). Once the weight is transformed or packed, the plan's
+/// Winograd filters, the same bits). A conv with at most `CK_FEW_OUTPUTS` output channels (the
+/// pixel decoder's last, 128 -> 3) runs directly instead, whole output rows per thread, at any
+/// side without upsampling. Once the weight is transformed or packed, the plan's
 /// `releaseWeight` gives a memory-mapped weight's pages back.
 public final class Conv3x3Fused: @unchecked Sendable {
     /// Output sides from which Winograd F(4x4, 3x3) pays for its transformed filters.
@@ -20,6 +22,9 @@ public final class Conv3x3Fused: @unchecked Sendable {
     public let outChannels: Int
     /// True when this plan runs Winograd.
     public let usesWinograd: Bool
+    /// True when the plan runs the direct few-output conv (`ck_conv3x3_few_outputs`) on inputs
+    /// that are not upsampled; those that are take the Winograd or im2col path as planned.
+    public var usesDirect: Bool { outChannels <= Int(CK_FEW_OUTPUTS) }
     /// The Winograd algorithm the plan runs (when `usesWinograd`).
     public let winogradTile: WinogradTile
     /// Writes the K x C x 9 weight values as float32 to the destination (a 16-bit file tensor
@@ -129,6 +134,9 @@ public final class Conv3x3Fused: @unchecked Sendable {
     public func apply(input: UnsafeBufferPointer<Float>, batch: Int, height: Int, width: Int, upsample2x: Bool = false,
                       residual: UnsafeBufferPointer<Float>? = nil, output: UnsafeMutableBufferPointer<Float>,
                       workspace: ScratchBuffer) throws {
+        if usesDirect, !upsample2x {
+            return try applyDirect(input: input, batch: batch, height: height, width: width, residual: residual, output: output)
+        }
         if usesWinograd {
             let winograd = try self.winograd.withLock { plan in
                 if let plan { return plan }
@@ -202,6 +210,35 @@ public final class Conv3x3Fused: @unchecked Sendable {
                 splitRowsSGEMM(m: outChannels, n: plane, k: k, a: weights!.baseAddress!, lda: k,
                                b: col, ldb: plane, c: dst, ldc: plane, accumulate: beta != 0)
             }
+        }
+    }
+
+    /// A few output channels (the pixel decoder's final 128 -> 3 conv): a direct conv over whole
+    /// output rows split among the threads (`ck_conv3x3_few_outputs`). Winograd would transform
+    /// every input channel's tiles for three outputs: at 256x256 its 5.9 ms on one thread did not
+    /// shrink on two (the input transform reads 33 MB for 0.45 GFLOP), the rows here do.
+    private func applyDirect(input: UnsafeBufferPointer<Float>, batch: Int, height: Int, width: Int,
+                             residual: UnsafeBufferPointer<Float>?, output: UnsafeMutableBufferPointer<Float>) throws {
+        guard batch > 0, height > 0, width > 0 else {
+            throw WinogradError(description: "conv 3x3: bad output size \(batch)x\(height)x\(width)")
+        }
+        let (plane, o0) = height.multipliedReportingOverflow(by: width)
+        let (ib, o1) = inChannels.multipliedReportingOverflow(by: plane)
+        let (ob, o2) = outChannels.multipliedReportingOverflow(by: plane)
+        guard !o0, !o1, !o2, input.count == ib * batch, output.count == ob * batch, residual.map({ $0.count == ob * batch }) ?? true else {
+            throw WinogradError(description: "conv 3x3: buffers hold \(input.count) in / \(output.count) out values for \(batch) images of \(inChannels)->\(outChannels) x \(height)x\(width)")
+        }
+        let w = weightValues()
+        // Every path gives the same bits; TITOK_GEMM=avx2 keeps AVX-512 code out (valgrind), any
+        // other setting takes the widest the CPU has.
+        let isa: Int32 = VectorGEMM.kernel == .avx2 ? 1 : 2
+        let parts = min(ComputeThreads.count * 4, height)
+        Parallel.forEach(batch * parts) { item in
+            let b = item / parts, p = item % parts
+            let y0 = height * p / parts, y1 = height * (p + 1) / parts
+            _ = ck_conv3x3_few_outputs_isa(isa, input.baseAddress! + b * ib, Int32(inChannels), Int32(height), Int32(width),
+                                           w.baseAddress!, Int32(outChannels), bias?.baseAddress,
+                                           residual.map { $0.baseAddress! + b * ob }, output.baseAddress! + b * ob, Int32(y0), Int32(y1))
         }
     }
 }

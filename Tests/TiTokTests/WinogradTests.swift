@@ -308,7 +308,8 @@ final class WinogradTests: XCTestCase {
     func testPlannedConvAllPathsWithResidualInPlace() throws {
         for (side, upsample) in [(8, false), (12, true), (Conv3x3Fused.winograd2x2MinimumSide, true), (20, false),
                                  (Conv3x3Fused.winogradMinimumSide, true), (Conv3x3Fused.winogradMinimumSide + 4, false)] {
-            let batch = 2, c = 5, k = 4
+            // k above CK_FEW_OUTPUTS: the planned Winograd or im2col path, not the direct one.
+            let batch = 2, c = 5, k = Int(CK_FEW_OUTPUTS) + 1
             var rng = Values(state: UInt64(77 + side))
             let inSide = upsample ? side / 2 : side
             let x = rng.array(batch * c * inSide * inSide)
