@@ -101,31 +101,20 @@ static inline __attribute__((always_inline)) AVX2 void row_block_avx2(
         }
 }
 
-static AVX512 void rows_avx512(const float *in, int C, int H, int W, const float *w, int K, const float *bias,
-                               const float *residual, float *out, int y0, int y1) {
-    for (int y = y0; y < y1; y++)
-        for (int x0 = 0; x0 < W; x0 += 64) {
-            switch (K) {
-                case 1: row_block_avx512(1, in, C, H, W, w, bias, residual, out, y, x0); break;
-                case 2: row_block_avx512(2, in, C, H, W, w, bias, residual, out, y, x0); break;
-                case 3: row_block_avx512(3, in, C, H, W, w, bias, residual, out, y, x0); break;
-                default: row_block_avx512(4, in, C, H, W, w, bias, residual, out, y, x0); break;
-            }
-        }
-}
-
-static AVX2 void rows_avx2(const float *in, int C, int H, int W, const float *w, int K, const float *bias,
-                           const float *residual, float *out, int y0, int y1) {
-    for (int y = y0; y < y1; y++)
-        for (int x0 = 0; x0 < W; x0 += 16) {
-            switch (K) {
-                case 1: row_block_avx2(1, in, C, H, W, w, bias, residual, out, y, x0); break;
-                case 2: row_block_avx2(2, in, C, H, W, w, bias, residual, out, y, x0); break;
-                case 3: row_block_avx2(3, in, C, H, W, w, bias, residual, out, y, x0); break;
-                default: row_block_avx2(4, in, C, H, W, w, bias, residual, out, y, x0); break;
-            }
-        }
-}
+/* Rows y0..y1 in blocks of STEP columns, BLOCK specialised for the channel count (1..4). */
+#define ROWS(NAME, ATTR, BLOCK, STEP) \
+    static ATTR void NAME(const float *in, int C, int H, int W, const float *w, int K, const float *bias, \
+                          const float *residual, float *out, int y0, int y1) { \
+        for (int y = y0; y < y1; y++) \
+            for (int x0 = 0; x0 < W; x0 += STEP) { \
+                if (K == 1) BLOCK(1, in, C, H, W, w, bias, residual, out, y, x0); \
+                else if (K == 2) BLOCK(2, in, C, H, W, w, bias, residual, out, y, x0); \
+                else if (K == 3) BLOCK(3, in, C, H, W, w, bias, residual, out, y, x0); \
+                else BLOCK(4, in, C, H, W, w, bias, residual, out, y, x0); \
+            } \
+    }
+ROWS(rows_avx512, AVX512, row_block_avx512, 64)
+ROWS(rows_avx2, AVX2, row_block_avx2, 16)
 #endif
 
 /* The same sums one value at a time (fmaf: one rounding per tap, as the vector paths). */
