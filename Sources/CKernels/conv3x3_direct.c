@@ -152,8 +152,3 @@ int ck_conv3x3_few_outputs_isa(int isa, const float *in, int C, int H, int W, co
     rows_scalar(in, C, H, W, w, K, bias, residual, out, y0, y1);
     return 0;
 }
-
-void ck_conv3x3_few_outputs(const float *in, int C, int H, int W, const float *w, int K, const float *bias,
-                            const float *residual, float *out, int y0, int y1) {
-    (void)ck_conv3x3_few_outputs_isa(2, in, C, H, W, w, K, bias, residual, out, y0, y1);
-}

@@ -22,7 +22,7 @@ public final class Conv3x3Fused: @unchecked Sendable {
     public let outChannels: Int
     /// True when this plan runs Winograd.
     public let usesWinograd: Bool
-    /// True when the plan runs the direct few-output conv (`ck_conv3x3_few_outputs`) on inputs
+    /// True when the plan runs the direct few-output conv (`ck_conv3x3_few_outputs_isa`) on inputs
     /// that are not upsampled; those that are take the Winograd or im2col path as planned.
     public var usesDirect: Bool { outChannels <= Int(CK_FEW_OUTPUTS) }
     /// The Winograd algorithm the plan runs (when `usesWinograd`).
@@ -214,7 +214,7 @@ public final class Conv3x3Fused: @unchecked Sendable {
     }
 
     /// A few output channels (the pixel decoder's final 128 -> 3 conv): a direct conv over whole
-    /// output rows split among the threads (`ck_conv3x3_few_outputs`). Winograd would transform
+    /// output rows split among the threads (`ck_conv3x3_few_outputs_isa`). Winograd would transform
     /// every input channel's tiles for three outputs: at 256x256 its 5.9 ms on one thread did not
     /// shrink on two (the input transform reads 33 MB for 0.45 GFLOP), the rows here do.
     private func applyDirect(input: UnsafeBufferPointer<Float>, batch: Int, height: Int, width: Int,

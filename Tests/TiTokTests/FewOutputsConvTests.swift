@@ -2,7 +2,7 @@ import CKernels
 import XCTest
 @testable import Kernels
 
-/// The direct 3x3 conv for a few output channels (`ck_conv3x3_few_outputs`, the pixel decoder's
+/// The direct 3x3 conv for a few output channels (`ck_conv3x3_few_outputs_isa`, the pixel decoder's
 /// final conv) against the Double reference, its three CPU paths bit for bit, row ranges, bad
 /// shapes, and the planned conv that routes to it.
 final class FewOutputsConvTests: XCTestCase {

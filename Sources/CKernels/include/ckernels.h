@@ -193,20 +193,17 @@ void ck_winograd_input_tiles_in_place(const float *const *src, int x0, int width
    256x256 output measured up to 2x faster with the next channel's rows asked for). Loads nothing. */
 void ck_prefetch_rows(const float *p, int rows, int count, ptrdiff_t ld);
 
-/* Output channels up to which ck_conv3x3_few_outputs runs. */
+/* Output channels up to which ck_conv3x3_few_outputs_isa runs. */
 #define CK_FEW_OUTPUTS 4
 
 /* A 3x3, stride 1, zero-padded ("same") convolution for K <= CK_FEW_OUTPUTS output channels, rows
    y0..y1-1 of one image: out[k][y][x] = (sum + bias[k]) + residual[k][y][x], the sum taken over
    c, then dy, then dx of w[k][c][dy][dx] * in[c][y+dy-1][x+dx-1] with one fused multiply-add per
-   tap (the same bits on every CPU path). in [C][H][W], w [K][C][3][3], out and residual [K][H][W]
-   (residual and bias may be NULL; residual may be out; out must not overlap in). On AVX-512 or
-   AVX2+FMA where the CPU has them (whole rows of 64 or 16 columns in registers), else scalar. */
-void ck_conv3x3_few_outputs(const float *in, int C, int H, int W, const float *w, int K, const float *bias,
-                            const float *residual, float *out, int y0, int y1);
-
-/* ck_conv3x3_few_outputs on a chosen path (2 AVX-512, 1 AVX2+FMA, 0 scalar; a path the CPU lacks
-   falls back to the next one down): returns the path run, or -1 (nothing written) for a bad shape. */
+   tap. in [C][H][W], w [K][C][3][3], out and residual [K][H][W] (residual and bias may be NULL;
+   residual may be out; out must not overlap in). `isa` picks the path: 2 AVX-512 (rows of 64
+   columns in registers), 1 AVX2+FMA (16 columns), 0 scalar; a path the CPU lacks falls back to
+   the next one down, and every path gives the same bits. Returns the path run, or -1 (nothing
+   written) for a bad shape. */
 int ck_conv3x3_few_outputs_isa(int isa, const float *in, int C, int H, int W, const float *w, int K, const float *bias,
                                const float *residual, float *out, int y0, int y1);
 
