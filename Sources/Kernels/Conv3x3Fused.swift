@@ -150,16 +150,13 @@ public final class Conv3x3Fused: @unchecked Sendable {
             return try winograd.apply(input: input, batch: batch, height: height, width: width, upsample2x: upsample2x,
                                       residual: residual, output: output, workspace: workspace)
         }
-        guard batch > 0, height > 0, width > 0, !upsample2x || (height % 2 == 0 && width % 2 == 0) else {
-            throw WinogradError(description: "conv 3x3: bad output size \(batch)x\(height)x\(width)\(upsample2x ? " (upsampled)" : "")")
-        }
+        let (ib, ob) = try checkedImageSizes(input: input, batch: batch, height: height, width: width, upsample2x: upsample2x,
+                                             residual: residual, output: output)
         let g = WinogradGeometry(batch: 1, height: height, width: width, upsample2x: upsample2x)
         let plane = height * width, inPlane = g.inH * g.inW
-        let (ib, o1) = inChannels.multipliedReportingOverflow(by: inPlane)
-        let (ob, o2) = outChannels.multipliedReportingOverflow(by: plane)
         let (colCount, o3) = (9 * inChannels).multipliedReportingOverflow(by: plane)
-        guard !o1, !o2, !o3, input.count == ib * batch, output.count == ob * batch, residual.map({ $0.count == ob * batch }) ?? true else {
-            throw WinogradError(description: "conv 3x3: buffers hold \(input.count) in / \(output.count) out values for \(batch) images of \(inChannels)->\(outChannels) x \(height)x\(width)")
+        guard !o3 else {
+            throw WinogradError(description: "conv 3x3: the im2col copy of \(inChannels) channels x \(height)x\(width) is too large")
         }
         let packedRows = VectorGEMM.usesPackedRows ? packedWeightRows() : nil
         let k = 9 * inChannels, tiles = VectorGEMM.packedRowTiles(outChannels)
@@ -219,15 +216,8 @@ public final class Conv3x3Fused: @unchecked Sendable {
     /// shrink on two (the input transform reads 33 MB for 0.45 GFLOP), the rows here do.
     private func applyDirect(input: UnsafeBufferPointer<Float>, batch: Int, height: Int, width: Int,
                              residual: UnsafeBufferPointer<Float>?, output: UnsafeMutableBufferPointer<Float>) throws {
-        guard batch > 0, height > 0, width > 0 else {
-            throw WinogradError(description: "conv 3x3: bad output size \(batch)x\(height)x\(width)")
-        }
-        let (plane, o0) = height.multipliedReportingOverflow(by: width)
-        let (ib, o1) = inChannels.multipliedReportingOverflow(by: plane)
-        let (ob, o2) = outChannels.multipliedReportingOverflow(by: plane)
-        guard !o0, !o1, !o2, input.count == ib * batch, output.count == ob * batch, residual.map({ $0.count == ob * batch }) ?? true else {
-            throw WinogradError(description: "conv 3x3: buffers hold \(input.count) in / \(output.count) out values for \(batch) images of \(inChannels)->\(outChannels) x \(height)x\(width)")
-        }
+        let (ib, ob) = try checkedImageSizes(input: input, batch: batch, height: height, width: width, upsample2x: false,
+                                             residual: residual, output: output)
         let w = weightValues()
         // Every path gives the same bits; TITOK_GEMM=avx2 keeps AVX-512 code out (valgrind), any
         // other setting takes the widest the CPU has.
@@ -240,5 +230,24 @@ public final class Conv3x3Fused: @unchecked Sendable {
                                            w.baseAddress!, Int32(outChannels), bias?.baseAddress,
                                            residual.map { $0.baseAddress! + b * ob }, output.baseAddress! + b * ob, Int32(y0), Int32(y1))
         }
+    }
+
+    /// Values per image of the input and the output, once the shape and every buffer's size are
+    /// checked (the direct and im2col paths; Winograd checks its own).
+    private func checkedImageSizes(input: UnsafeBufferPointer<Float>, batch: Int, height: Int, width: Int, upsample2x: Bool,
+                                   residual: UnsafeBufferPointer<Float>?, output: UnsafeMutableBufferPointer<Float>) throws -> (Int, Int) {
+        guard batch > 0, height > 0, width > 0, !upsample2x || (height % 2 == 0 && width % 2 == 0) else {
+            throw WinogradError(description: "conv 3x3: bad output size \(batch)x\(height)x\(width)\(upsample2x ? " (upsampled)" : "")")
+        }
+        let (plane, o0) = height.multipliedReportingOverflow(by: width)
+        let inPlane = upsample2x ? plane / 4 : plane
+        let (ib, o1) = inChannels.multipliedReportingOverflow(by: inPlane)
+        let (ob, o2) = outChannels.multipliedReportingOverflow(by: plane)
+        let (inAll, o3) = ib.multipliedReportingOverflow(by: batch)
+        let (outAll, o4) = ob.multipliedReportingOverflow(by: batch)
+        guard !o0, !o1, !o2, !o3, !o4, input.count == inAll, output.count == outAll, residual.map({ $0.count == outAll }) ?? true else {
+            throw WinogradError(description: "conv 3x3: buffers hold \(input.count) in / \(output.count) out values for \(batch) images of \(inChannels)->\(outChannels) x \(height)x\(width)")
+        }
+        return (ib, ob)
     }
 }
