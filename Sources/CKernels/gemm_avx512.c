@@ -189,21 +189,22 @@ static TARGET void tile_dispatch_strips(int mr, int nv, int kc, const float *a, 
 /* Where a product's column operand comes from. */
 enum { B_PANELS, B_STRIPS, B_HALF_STRIPS };
 
-/* The lines of the column operand's block for panel p and k0..<k0 + kc (nv vectors wide), laid
-   out as KIND says (see rows_product); `first` 0 and `count` every line of the block. */
-static inline __attribute__((always_inline)) Prefetch block_lines(const int KIND, int p, int k0, int kc, int nv,
+/* The lines of the column operand's block of nv vectors from column j (a multiple of 48 for
+   panels, of 16 for strips) and k0..<k0 + kc, laid out as KIND says (see rows_product); `first`
+   0 and `count` every line of the block. */
+static inline __attribute__((always_inline)) Prefetch block_lines(const int KIND, int j, int k0, int kc, int nv,
                                                                   const float *b, const uint16_t *b16, ptrdiff_t ldb,
                                                                   ptrdiff_t stride) {
     Prefetch f = {NULL, 64, 64, nv, 0, 0};
     int rows = kc;
     if (KIND == B_PANELS) {
-        f.base = (const char *)(b + (size_t)p * stride + (size_t)k0 * ldb); /* a row of nv lines, ldb floats apart */
+        f.base = (const char *)(b + (size_t)(j / CK_PANEL_COLS) * stride + (size_t)k0 * ldb); /* rows ldb floats apart */
         f.row = ldb * (ptrdiff_t)sizeof(float);
     } else if (KIND == B_STRIPS) {
-        f.base = (const char *)(b + (size_t)(3 * p) * stride + (size_t)k0 * 16); /* nv strips of 64-byte rows */
+        f.base = (const char *)(b + (size_t)(j / 16) * stride + (size_t)k0 * 16); /* nv strips of 64-byte rows */
         f.part = stride * (ptrdiff_t)sizeof(float);
     } else {
-        f.base = (const char *)(b16 + (size_t)(3 * p) * stride + (size_t)k0 * 16); /* 32-byte rows: two per line */
+        f.base = (const char *)(b16 + (size_t)(j / 16) * stride + (size_t)k0 * 16); /* 32-byte rows: two per line */
         f.part = stride * (ptrdiff_t)sizeof(uint16_t);
         rows = (kc + 1) / 2;
     }
@@ -217,11 +218,12 @@ static inline __attribute__((always_inline)) Prefetch block_lines(const int KIND
    or a plain matrix (`b`, rows ldb apart, panels `stride` apart); three 16-column strips of `b`
    (`stride` apart, rows 16 floats apart); or three 16-bit strips of `b16`, widened (exactly) into
    `panel` in ck_pack_columns' layout once per block. The fused multiply-adds are the same in
-   every case, so are the bits. */
+   every case, so are the bits. The last block's tiles ask for the first block of the `follow`
+   columns after column n (strips only; 0 for none). */
 static inline __attribute__((always_inline)) TARGET void rows_product(
     const int KIND, int row0, int row1, int n, int k, const float *a, ptrdiff_t lda, const float *b, const uint16_t *b16,
     int bf16, ptrdiff_t ldb, ptrdiff_t stride, float *c, ptrdiff_t ldc, int transposed_out, int accumulate,
-    const float *bias, float *panel) {
+    const float *bias, float *panel, int follow) {
     if (row1 <= row0 || n <= 0) return;
     int panels = (n + CK_PANEL_COLS - 1) / CK_PANEL_COLS;
     for (int k0 = 0; k0 < k || (k == 0 && k0 == 0); k0 += KBLOCK) {
@@ -250,15 +252,19 @@ static inline __attribute__((always_inline)) TARGET void rows_product(
                 }
                 bblock = panel;
             }
-            /* The next block (the next panel, or the first panel of the next k block), its lines
-               shared out over this panel's tiles, at most one per 8 k steps of a tile. */
+            /* The next block (the next panel, the first panel of the next k block, or the first
+               block of the following columns), its lines shared out over this panel's tiles, at
+               most one per 8 k steps of a tile. */
             Prefetch next = {NULL, 64, 64, 1, 0, 0};
             if (p + 1 < panels) {
                 int nextCols = n - j0 - CK_PANEL_COLS < CK_PANEL_COLS ? n - j0 - CK_PANEL_COLS : CK_PANEL_COLS;
-                next = block_lines(KIND, p + 1, k0, kc, (nextCols + 15) / 16, b, b16, ldb, stride);
+                next = block_lines(KIND, j0 + CK_PANEL_COLS, k0, kc, (nextCols + 15) / 16, b, b16, ldb, stride);
             } else if (k0 + KBLOCK < k) {
                 int nextKc = k - k0 - KBLOCK < KBLOCK ? k - k0 - KBLOCK : KBLOCK;
                 next = block_lines(KIND, 0, k0 + KBLOCK, nextKc, n < CK_PANEL_COLS ? (n + 15) / 16 : 3, b, b16, ldb, stride);
+            } else if (KIND != B_PANELS && follow > 0) {
+                int firstKc = k < KBLOCK ? k : KBLOCK, cols = follow < CK_PANEL_COLS ? follow : CK_PANEL_COLS;
+                next = block_lines(KIND, (n + 15) / 16 * 16, 0, firstKc, (cols + 15) / 16, b, b16, ldb, stride);
             }
             int tiles = (row1 - row0 + CK_TILE_ROWS - 1) / CK_TILE_ROWS, lines = next.count;
             int perTile = (lines + tiles - 1) / tiles, slots = (kc + 7) / 8;
@@ -284,15 +290,16 @@ static inline __attribute__((always_inline)) TARGET void rows_product(
 
 TARGET void ck_gemm_rows_by_strips(int row0, int row1, int n, int k, const float *a, ptrdiff_t lda,
                                    const float *b, ptrdiff_t strip_stride, float *c, ptrdiff_t ldc, int accumulate,
-                                   const float *bias) {
-    rows_product(B_STRIPS, row0, row1, n, k, a, lda, b, NULL, 0, 16, strip_stride, c, ldc, 0, accumulate, bias, NULL);
+                                   const float *bias, int follow) {
+    rows_product(B_STRIPS, row0, row1, n, k, a, lda, b, NULL, 0, 16, strip_stride, c, ldc, 0, accumulate, bias, NULL,
+                 follow);
 }
 
 TARGET void ck_gemm_rows_by_half_strips(int row0, int row1, int n, int k, const float *a, ptrdiff_t lda,
                                         const uint16_t *b, int bf16, ptrdiff_t strip_stride, float *c, ptrdiff_t ldc,
-                                        int accumulate, const float *bias, float *panel) {
+                                        int accumulate, const float *bias, float *panel, int follow) {
     rows_product(B_HALF_STRIPS, row0, row1, n, k, a, lda, NULL, b, bf16, CK_PANEL_COLS, strip_stride, c, ldc, 0,
-                 accumulate, bias, panel);
+                 accumulate, bias, panel, follow);
 }
 
 TARGET void ck_gemm_rows_by_columns(int row0, int row1, int n, int k,
@@ -301,20 +308,21 @@ TARGET void ck_gemm_rows_by_columns(int row0, int row1, int n, int k,
                                     float *c, ptrdiff_t ldc, int transposed_out, int accumulate,
                                     const float *bias) {
     rows_product(B_PANELS, row0, row1, n, k, a, lda, b, NULL, 0, ldb, panel_stride, c, ldc, transposed_out, accumulate,
-                 bias, NULL);
+                 bias, NULL, 0);
 }
 
 #else
 void ck_gemm_rows_by_half_strips(int row0, int row1, int n, int k, const float *a, ptrdiff_t lda, const uint16_t *b,
                                  int bf16, ptrdiff_t strip_stride, float *c, ptrdiff_t ldc, int accumulate,
-                                 const float *bias, float *panel) {
+                                 const float *bias, float *panel, int follow) {
     (void)row0; (void)row1; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)bf16; (void)strip_stride; (void)c;
-    (void)ldc; (void)accumulate; (void)bias; (void)panel;
+    (void)ldc; (void)accumulate; (void)bias; (void)panel; (void)follow;
 }
 void ck_gemm_rows_by_strips(int row0, int row1, int n, int k, const float *a, ptrdiff_t lda, const float *b,
-                            ptrdiff_t strip_stride, float *c, ptrdiff_t ldc, int accumulate, const float *bias) {
+                            ptrdiff_t strip_stride, float *c, ptrdiff_t ldc, int accumulate, const float *bias,
+                            int follow) {
     (void)row0; (void)row1; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)strip_stride; (void)c; (void)ldc;
-    (void)accumulate; (void)bias;
+    (void)accumulate; (void)bias; (void)follow;
 }
 void ck_gemm_rows_by_columns(int row0, int row1, int n, int k, const float *a, ptrdiff_t lda, const float *b,
                              ptrdiff_t ldb, ptrdiff_t panel_stride, float *c, ptrdiff_t ldc, int transposed_out,

@@ -88,11 +88,11 @@ public enum Dense {
                 switch stored {
                 case .float32(let strips)?:
                     ck_gemm_rows_by_strips(0, Int32(m), Int32(j1 - j0), Int32(k), x, ldx, strips + j0 * k, 16 * k,
-                                           y + j0, ldy, accumulate ? 1 : 0, itemBias)
+                                           y + j0, ldy, accumulate ? 1 : 0, itemBias, Int32(n - j1))
                 case .half(let strips, let bf16)?:
                     ck_gemm_rows_by_half_strips(0, Int32(m), Int32(j1 - j0), Int32(k), x, ldx, strips + j0 * k, bf16 ? 1 : 0,
                                                 16 * k, y + j0, ldy, accumulate ? 1 : 0, itemBias,
-                                                scratch.unsafelyUnwrapped + item * scratchFloats)
+                                                scratch.unsafelyUnwrapped + item * scratchFloats, Int32(n - j1))
                 case nil:
                     VectorGEMM.rowsByColumns(0, m, n: j1 - j0, k: k, a: x, lda: ldx, b: panels.unsafelyUnwrapped + j0 * k,
                                              ldb: width, panelStride: k * width, c: y + j0, ldc: ldy, accumulate: accumulate,

@@ -10,12 +10,17 @@ import Synchronization
 final class WorkerPool: @unchecked Sendable {
     static let shared = WorkerPool(threads: max(0, ComputeThreads.available - 1))
 
-    /// One parallel loop: items 0..<count claimed one at a time by the caller and the helpers.
+    /// One parallel loop: items 0..<count claimed one at a time by the caller (participant 0)
+    /// and the helpers (1...helpers). Each participant starts on its own contiguous range of
+    /// items, in order, and takes over half of another's remaining range once its own is done
+    /// (`ck_work_ranges_claim`): neighbouring items (a Linear's next weight panels, which the
+    /// kernel asks the cache for ahead) mostly run on the same core, and a core slowed down by
+    /// the machine hands its remaining items to the others instead of holding up the loop.
     private final class Job: @unchecked Sendable {
         let count: Int
         let helpers: Int
         var body: ((Int) -> Void)?
-        let next = Atomic<Int>(0)
+        let ranges: UnsafeMutablePointer<UInt64>
         let finished = Atomic<Int>(0)
         let seats = Atomic<Int>(0)
 
@@ -23,13 +28,17 @@ final class WorkerPool: @unchecked Sendable {
             self.count = count
             self.helpers = helpers
             self.body = body
+            ranges = .allocate(capacity: helpers + 1)
+            ck_work_ranges_init(ranges, Int32(helpers + 1), Int32(count))
         }
 
-        /// Runs items until none is left.
-        func work() {
+        deinit { ranges.deallocate() }
+
+        /// Runs items as participant `participant` until none is left.
+        func work(as participant: Int) {
             while true {
-                let i = next.add(1, ordering: .relaxed).oldValue
-                if i >= count { return }
+                let i = Int(ck_work_ranges_claim(ranges, Int32(helpers + 1), Int32(participant)))
+                if i < 0 { return }
                 runItem(i)
                 finished.add(1, ordering: .releasing)
             }
@@ -79,7 +88,7 @@ final class WorkerPool: @unchecked Sendable {
             pthread_mutex_lock(&mutex)
             if sleepers > 0 { pthread_cond_broadcast(&wake) }
             pthread_mutex_unlock(&mutex)
-            job.work()
+            job.work(as: 0)
             var polls = 0
             while job.finished.load(ordering: .acquiring) < n {
                 polls += 1
@@ -125,7 +134,8 @@ final class WorkerPool: @unchecked Sendable {
             }
             seen = now
             guard let job = slot.withLock({ $0 }) else { continue }
-            if job.seats.add(1, ordering: .relaxed).oldValue < job.helpers { job.work() }
+            let seat = job.seats.add(1, ordering: .relaxed).oldValue
+            if seat < job.helpers { job.work(as: seat + 1) }
         }
     }
 }

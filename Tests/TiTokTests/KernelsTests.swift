@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import XCTest
 @testable import Kernels
@@ -224,6 +225,45 @@ final class KernelsTests: XCTestCase {
             nonisolated(unsafe) let slots = counts
             Parallel.forEach(n) { i in slots[i] += 1 }  // distinct indices: no two workers share a slot
             for i in 0..<n { XCTAssertEqual(counts[i], 1, "n \(n) index \(i)") }
+        }
+    }
+
+    /// The work ranges behind the pool's loops: a participant takes its own range in order, then
+    /// the back half of another's remaining range; drained by one participant or by four at once
+    /// (some slowed down, so the others take over their items), every item is given out once.
+    func testWorkRangesGiveEveryItemOnce() {
+        var ranges = [UInt64](repeating: 0, count: 3)
+        ck_work_ranges_init(&ranges, 3, 10)  // [0, 3), [3, 6), [6, 10)
+        var order: [Int32] = []
+        while true {
+            let i = ck_work_ranges_claim(&ranges, 3, 1)
+            if i < 0 { break }
+            order.append(i)
+        }
+        // Its own 3..<6 in order; then the back half of participant 2's 6..<10 (8, 9), of what it
+        // has left (7), its last (6); then participant 0's back half (1, 2) and last (0).
+        XCTAssertEqual(order, [3, 4, 5, 8, 9, 7, 6, 1, 2, 0])
+        XCTAssertEqual(ck_work_ranges_claim(&ranges, 3, 0), -1)
+
+        for count in [0, 1, 2, 5, 97, 1000] {
+            for round in 0..<20 {
+                let parts = 4
+                let words = UnsafeMutablePointer<UInt64>.allocate(capacity: parts)
+                let counts = UnsafeMutablePointer<Int>.allocate(capacity: max(count, 1))
+                defer { words.deallocate(); counts.deallocate() }
+                counts.initialize(repeating: 0, count: max(count, 1))
+                ck_work_ranges_init(words, Int32(parts), Int32(count))
+                nonisolated(unsafe) let (w, slots) = (words, counts)
+                DispatchQueue.concurrentPerform(iterations: parts) { me in
+                    while true {
+                        let i = Int(ck_work_ranges_claim(w, Int32(parts), Int32(me)))
+                        if i < 0 { break }
+                        slots[i] += 1  // distinct items: no two participants share a slot
+                        if me == round % parts { usleep(20) }  // one slow participant per round
+                    }
+                }
+                for i in 0..<count { XCTAssertEqual(counts[i], 1, "count \(count) round \(round) item \(i)") }
+            }
         }
     }
 

@@ -194,7 +194,7 @@ final class VectorGEMMTests: XCTestCase {
                         ck_gemm_rows_by_columns(0, Int32(m), Int32(n), Int32(k), a, lda, panels, width, k * width, &viaPanels,
                                                 max(n, 1), 0, accumulate ? 1 : 0, bp)
                         ck_gemm_rows_by_strips(0, Int32(m), Int32(n), Int32(k), a, lda, strips, 16 * k, &viaStrips,
-                                               max(n, 1), accumulate ? 1 : 0, bp)
+                                               max(n, 1), accumulate ? 1 : 0, bp, 0)
                     }
                     XCTAssertEqual(viaStrips.map(\.bitPattern), viaPanels.map(\.bitPattern),
                                    "m \(m) n \(n) k \(k) acc \(accumulate) bias \(withBias)")
@@ -223,7 +223,7 @@ final class VectorGEMMTests: XCTestCase {
                                 ck_gemm_rows_by_columns(0, Int32(m), Int32(n), Int32(k), a, lda, widePanels, width, k * width,
                                                         &viaPanels, max(n, 1), 0, accumulate ? 1 : 0, bp)
                                 ck_gemm_rows_by_half_strips(0, Int32(m), Int32(n), Int32(k), a, lda, stored, bf16 ? 1 : 0, 16 * k,
-                                                            &viaHalf, max(n, 1), accumulate ? 1 : 0, bp, panel)
+                                                            &viaHalf, max(n, 1), accumulate ? 1 : 0, bp, panel, 0)
                             }
                         }
                         XCTAssertEqual(viaHalf.map(\.bitPattern), viaPanels.map(\.bitPattern),
@@ -238,12 +238,25 @@ final class VectorGEMMTests: XCTestCase {
                 strips.withUnsafeBufferPointer { sb in
                     part.withUnsafeMutableBufferPointer { pb in
                         ck_gemm_rows_by_strips(0, 5, Int32(n - 16), Int32(k), a, lda, sb.baseAddress! + 16 * k, 16 * k,
-                                               pb.baseAddress! + 16, n, 0, nil)
+                                               pb.baseAddress! + 16, n, 0, nil, 0)
                     }
                 }
                 for r in 0..<5 {
                     XCTAssertEqual(part[(r * n + 16)..<(r * n + n)].map(\.bitPattern), full[(r * n + 16)..<(r * n + n)].map(\.bitPattern),
                                    "n \(n) k \(k) row \(r): from strip 1")
+                }
+                // The first strips with the rest named as following columns (asked for ahead, not
+                // multiplied): the first columns' bits, the rest untouched.
+                let first = (n - 1) / 16 * 16
+                var head = [Float](repeating: .nan, count: 5 * n)
+                strips.withUnsafeBufferPointer { sb in
+                    ck_gemm_rows_by_strips(0, 5, Int32(first), Int32(k), a, lda, sb.baseAddress!, 16 * k, &head, n, 0, nil,
+                                           Int32(n - first))
+                }
+                for r in 0..<5 {
+                    XCTAssertEqual(head[(r * n)..<(r * n + first)].map(\.bitPattern), full[(r * n)..<(r * n + first)].map(\.bitPattern),
+                                   "n \(n) k \(k) row \(r): first \(first) columns, \(n - first) following")
+                    XCTAssertTrue(head[(r * n + first)..<(r * n + n)].allSatisfy(\.isNaN), "n \(n) k \(k) row \(r): following columns untouched")
                 }
             }
         }

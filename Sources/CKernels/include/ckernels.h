@@ -24,6 +24,14 @@ int ck_avx2_fma_usable(void);
 /* A spin-wait hint (PAUSE on x86-64) for threads polling a flag. */
 void ck_cpu_relax(void);
 
+/* Work ranges of a parallel loop over items 0..<count shared by `parts` participants: `ranges`
+   (parts words) starts as one contiguous range per participant. ck_work_ranges_claim gives
+   participant `self` the next item of its own range, or once that is empty the first of the back
+   half taken from another's remaining range (which becomes its own), or -1 when no item is left.
+   Every item is given out exactly once; safe to call from all participants at once. */
+void ck_work_ranges_init(uint64_t *ranges, int parts, int count);
+int ck_work_ranges_claim(uint64_t *ranges, int parts, int self);
+
 /* Floats needed by ck_pack_columns for an m x k operand. */
 size_t ck_packed_columns_count(int m, int k);
 
@@ -88,19 +96,21 @@ void ck_pack_row_tiles_layer_norm(int tile0, int tile1, int m, int k, const floa
    (ck_pack_strips' layout: strip s at b + s * strip_stride, its k rows 16 floats apart, zero past
    column n), three strips read as one 48-column panel: the same fused multiply-adds in the same
    order, so the bits of ck_gemm_rows_by_columns on ck_pack_columns' panels of the same weight.
-   Lets the AVX-512 kernel multiply a strips16 weight straight from a mapped file. */
+   Lets the AVX-512 kernel multiply a strips16 weight straight from a mapped file. `follow`: how
+   many columns of b after column n (n then a multiple of 16) the caller is likely to multiply
+   next; their first block is asked for (a cache hint, nothing read) while the last one runs. */
 void ck_gemm_rows_by_strips(int row0, int row1, int n, int k, const float *a, ptrdiff_t lda,
                             const float *b, ptrdiff_t strip_stride, float *c, ptrdiff_t ldc, int accumulate,
-                            const float *bias);
+                            const float *bias, int follow);
 
 /* ck_gemm_rows_by_strips over 16-bit strips (f16, or bf16 when `bf16` is set; n a multiple of 16
    or zero-padded strips): each 1024-deep block of a panel's three strips is widened (exactly) into
    `panel` (64-byte aligned, CK_PANEL_COLS x 1024 floats: ck_gemm_rows_by_half_strips_scratch_count)
    once per call and multiplied from there, so the result has the bits of ck_gemm_rows_by_columns
-   on the widened weight's panels. */
+   on the widened weight's panels. `follow` as for ck_gemm_rows_by_strips. */
 void ck_gemm_rows_by_half_strips(int row0, int row1, int n, int k, const float *a, ptrdiff_t lda,
                                  const uint16_t *b, int bf16, ptrdiff_t strip_stride, float *c, ptrdiff_t ldc,
-                                 int accumulate, const float *bias, float *panel);
+                                 int accumulate, const float *bias, float *panel, int follow);
 /* Floats of the `panel` scratch ck_gemm_rows_by_half_strips needs. */
 size_t ck_gemm_rows_by_half_strips_scratch_count(void);
 
