@@ -68,14 +68,14 @@ public enum Dense {
                                         bias: bias, into: y, ldy: ldy, accumulate: accumulate)
             return
         }
-        // AVX-512: column ranges of whole 48-column panels, each thread taking them in order from
-        // its own stretch of the weight, the kernel told how many columns follow its range so it
-        // can ask for their first block ahead (ranges on 16-column boundaries cut panels into
-        // 16- and 32-column tiles, which load more
-        // per multiply-add: 289x4096x1024 ran at 107 GFLOP/s instead of 138 on one Emerald Rapids
-        // core). A weight stored as strips16 is read where it lies in the file, three strips per
-        // panel (16-bit ones widened block by block into each item's 192 KiB of scratch); any
-        // other is read from the panels packed on first use.
+        // AVX-512: column ranges of whole 48-column panels (ranges on 16-column boundaries cut
+        // panels into 16- and 32-column tiles, which load more per multiply-add: 289x4096x1024
+        // ran at 107 GFLOP/s instead of 138 on one Emerald Rapids core), each thread taking them
+        // in order from its own stretch of the weight, the kernel told how many columns follow
+        // its range so it can ask for their first block ahead. A weight stored as strips16 is
+        // read where it lies in the file, three strips per panel (16-bit ones widened block by
+        // block into each item's 192 KiB of scratch); any other is read from the panels packed
+        // on first use.
         let width = VectorGEMM.panelColumns
         let items = VectorGEMM.workItems(units: (n + width - 1) / width, threads: parts)
         let stored = weight.storedStrips
