@@ -144,3 +144,20 @@ CLONES void ck_tanh(float *x, ptrdiff_t count) {
         x[i] = __builtin_copysignf(t, v);
     }
 }
+
+CLONES float ck_block_sum(const float *x, ptrdiff_t count, int squares, float center) {
+    float acc[64] = {0};
+    ptrdiff_t i = 0;
+    if (squares) {
+        for (; i + 64 <= count; i += 64)
+            for (int l = 0; l < 64; l++) acc[l] += (x[i + l] - center) * (x[i + l] - center);
+        for (int l = 0; i + l < count; l++) acc[l] += (x[i + l] - center) * (x[i + l] - center);
+    } else {
+        for (; i + 64 <= count; i += 64)
+            for (int l = 0; l < 64; l++) acc[l] += x[i + l];
+        for (int l = 0; i + l < count; l++) acc[l] += x[i + l];
+    }
+    for (int w = 32; w > 0; w /= 2)
+        for (int l = 0; l < w; l++) acc[l] += acc[l + w];
+    return acc[0];
+}

@@ -536,6 +536,30 @@ final class WinogradTests: XCTestCase {
         }
     }
 
+    /// GroupNorm's block sums (`ck_block_sum`): element i into partial sum i % 64, the 64 sums
+    /// added pairwise; bit for bit that recipe written out here, and within float rounding of the
+    /// Double sum, for plain values and for squares about a centre, across the 64-value tail.
+    func testBlockSumIsTheInterleavedSum() {
+        var rng = Values(state: 777)
+        for count in [0, 1, 5, 63, 64, 65, 130, 1000, 1024] {
+            let x = rng.array(count, scale: 3, offset: 2)
+            for (squares, center) in [(Int32(0), Float(0)), (Int32(1), Float(2.25))] {
+                var lanes = [Float](repeating: 0, count: 64)
+                for (i, v) in x.enumerated() { lanes[i % 64] += squares == 1 ? (v - center) * (v - center) : v }
+                var width = 32
+                while width > 0 {
+                    for l in 0..<width { lanes[l] += lanes[l + width] }
+                    width /= 2
+                }
+                let got = x.withUnsafeBufferPointer { ck_block_sum($0.baseAddress, count, squares, center) }
+                XCTAssertEqual(got.bitPattern, lanes[0].bitPattern, "count \(count) squares \(squares)")
+                let exact = x.map { squares == 1 ? (Double($0) - Double(center)) * (Double($0) - Double(center)) : Double($0) }
+                    .reduce(0, +)
+                XCTAssertEqual(Double(got), exact, accuracy: 1e-5 * max(1, abs(exact)), "count \(count) squares \(squares)")
+            }
+        }
+    }
+
     func testVectorExpAccuracy() {
         var worst = 0.0
         var x: Float = -87

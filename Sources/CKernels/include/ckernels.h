@@ -165,6 +165,11 @@ void ck_attention_head_avx2(const float *q, const float *k, const float *v, ptrd
 /* dst[i] = silu(src[i] * scale + shift), silu(v) = v / (1 + exp(-v)); src may equal dst. */
 void ck_scale_shift_silu(const float *src, float *dst, ptrdiff_t count, float scale, float shift);
 
+/* The float sum of x[0..<count) (squares 0) or of (x[i] - center)^2 (squares 1), as 64
+   interleaved partial sums (element i into sum i % 64) added pairwise at the end: the same bits
+   on every instruction set, and independent chains of additions for the vector units. */
+float ck_block_sum(const float *x, ptrdiff_t count, int squares, float center);
+
 /* x[i] = x[i] (1 + erf(x[i] / sqrt 2)) / 2 in place (erf: rational approximation on [-4, 4]). */
 void ck_gelu(float *x, ptrdiff_t count);
 
