@@ -29,7 +29,7 @@ let package = Package(
         // Numeric kernels: GEMM (OpenBLAS), norms, activations, attention, convolutions.
         // Hand-vectorised C kernels (AVX-512 matrix product, pointwise activations), chosen at run time.
         // DWARF 4: the valgrind of Debian 12 (3.19) cannot read the DWARF 5 clang writes by default.
-        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off", "-fno-math-errno", "-gdwarf-4"])]),
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off", "-fno-math-errno", "-falign-functions=64", "-gdwarf-4"])]),
         .target(name: "Kernels", dependencies: ["CBLAS", "CKernels"], swiftSettings: optimize),
         // Image files in and out: PNG (libpng), JPEG (libjpeg-turbo), resizing and cropping.
         .target(name: "ImageIO", dependencies: ["CPNG", "CTurboJPEG"]),
