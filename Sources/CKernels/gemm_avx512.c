@@ -150,11 +150,13 @@ static inline __attribute__((always_inline)) TARGET void tile(
     TILE_CASE(1, 3, 0) TILE_CASE(2, 3, 0) TILE_CASE(3, 3, 0) TILE_CASE(4, 3, 0) TILE_CASE(5, 3, 0) TILE_CASE(6, 3, 0) \
     TILE_CASE(7, 3, 0) TILE_CASE(8, 3, 0)
 
-/* The case of a tile of mr rows and nv vectors, the last one under lastMask. */
+#define CASE_NUMBER(MR, NV, MASKED) ((MASKED) ? ((MR) - 1) * 3 + ((NV) - 1) : 24 + (MR) - 1)
+
+/* The case of a tile of mr rows and nv vectors, the last one under lastMask (masked unless it is
+   a whole 48-column tile). */
 static inline int tile_case(int mr, int nv, __mmask16 lastMask) {
-    return nv == 3 && lastMask == (__mmask16)0xffff ? 24 + mr - 1 : (mr - 1) * 3 + (nv - 1);
+    return CASE_NUMBER(mr, nv, !(nv == 3 && lastMask == (__mmask16)0xffff));
 }
-#define CASE_NUMBER(MR, NV, MASKED) ((MASKED) ? (MR - 1) * 3 + (NV - 1) : 24 + MR - 1)
 
 #define TILE_CASE(MR, NV, MASKED) \
     case CASE_NUMBER(MR, NV, MASKED): \
