@@ -20,8 +20,13 @@ static size_t packed_keys_count(int tk, int d) {
 /* V as 16-column strips [tk][16] (the AVX2 head's E V step reads each strip contiguously). */
 static size_t packed_values_count(int tk, int d) { return (size_t)((d + 15) / 16) * 16 * (size_t)tk; }
 
+/* Floats from one row of scores to the next in the AVX-512 head: whole cache lines, so the
+   scores' stores and the softmax's loads and stores never split a line (t = 289: 4-5 % of a head). */
+static size_t score_stride(int tk) { return ((size_t)tk + 15) / 16 * 16; }
+
 size_t ck_attention_scratch_count(int tq, int tk, int d) {
-    return packed_keys_count(tk, d) + (size_t)tq * (size_t)tk + (size_t)tq + ck_packed_rows_count(tq, d) +
+    /* The scores at their padded stride, plus a line to start them on a line boundary. */
+    return packed_keys_count(tk, d) + (size_t)tq * score_stride(tk) + 16 + (size_t)tq + ck_packed_rows_count(tq, d) +
            ck_packed_rows_partial_count(tq) + packed_values_count(tk, d);
 }
 
@@ -123,19 +128,22 @@ static TARGET void pv_dispatch(int mr, int nv, int tk, const float *e, ptrdiff_t
 TARGET void ck_attention_head(const float *q, const float *k, const float *v, ptrdiff_t ld, int tq, int tk, int d,
                               float scale, float *out, ptrdiff_t ldo, float *scratch) {
     if (tq <= 0 || tk <= 0 || d <= 0) return;
+    const size_t lds = score_stride(tk);
     float *kp = scratch;
-    float *s = kp + ck_packed_columns_count(tk, d);
-    float *inv = s + (size_t)tq * (size_t)tk;
+    float *s = (float *)(((uintptr_t)(kp + ck_packed_columns_count(tk, d)) + 63) & ~(uintptr_t)63);
+    float *inv = s + (size_t)tq * lds;
     ck_pack_columns(tk, d, k, ld, kp);
-    ck_gemm_rows_by_columns(0, tq, tk, d, q, ld, kp, CK_PANEL_COLS, (ptrdiff_t)d * CK_PANEL_COLS, s, tk, 0, 0, NULL);
-    for (int r = 0; r < tq; r++) inv[r] = 1.0f / exp_row(s + (size_t)r * tk, tk, scale);
+    ck_gemm_rows_by_columns(0, tq, tk, d, q, ld, kp, CK_PANEL_COLS, (ptrdiff_t)d * CK_PANEL_COLS, s, (ptrdiff_t)lds, 0, 0,
+                            NULL);
+    for (int r = 0; r < tq; r++) inv[r] = 1.0f / exp_row(s + (size_t)r * lds, tk, scale);
     for (int c0 = 0; c0 < d; c0 += 64) {
         int cols = d - c0 < 64 ? d - c0 : 64;
         int nv = (cols + 15) / 16, tail = cols - 16 * (nv - 1);
         __mmask16 lastMask = (__mmask16)((1u << tail) - 1u);
         for (int r0 = 0; r0 < tq; r0 += 6) {
             int mr = tq - r0 < 6 ? tq - r0 : 6;
-            pv_dispatch(mr, nv, tk, s + (size_t)r0 * tk, tk, v + c0, ld, lastMask, inv + r0, out + (size_t)r0 * ldo + c0, ldo);
+            pv_dispatch(mr, nv, tk, s + (size_t)r0 * lds, (ptrdiff_t)lds, v + c0, ld, lastMask, inv + r0,
+                        out + (size_t)r0 * ldo + c0, ldo);
         }
     }
 }
