@@ -1,7 +1,9 @@
-/* One attention head on the AVX-512 kernel, and the same on the AVX2 kernel (see ckernels.h): S = Q K^T through
-   ck_gemm_rows_by_columns (AVX2: its packed-row form, the same sums), a softmax that leaves its rows unnormalised, and O = E V with a
-   6 x 64 register tile reading V in place, each output row scaled by 1 / (its row sum) at the
-   end (the normalisation folded into the product instead of a pass over the scores). */
+/* One attention head on the AVX-512 kernel, and the same on the AVX2 kernel (see ckernels.h), in
+   blocks of HEAD_ROWS queries: S = Q K^T through ck_gemm_rows_by_columns (AVX2: its packed-row
+   form, the same sums), a softmax that leaves its rows unnormalised, and O = E V with a 6 x 64
+   register tile, each output row scaled by 1 / (its row sum) at the end (the normalisation
+   folded into the product instead of a pass over the scores). V is first copied to contiguous
+   rows (AVX2: 16-column strips). A block's scores stay in L2 whatever the sequence length. */
 #include "ckernels.h"
 #include "exp_coefficients.h"
 
@@ -9,25 +11,50 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Queries per block: 48 (8 AVX-512 tiles of 8 rows, 8 of the 6-row E V tiles; 24-96 measured
+   alike). t = 1089 (TiTok-L-64 at 512), one head, one core: the whole score matrix (4.7 MB)
+   and V read in place (rows 3 W floats apart, a page each) took 4.3 ms; V copied 2.7 ms,
+   and in blocks 2.5 ms. t = 289: 203 -> 194 us. */
+enum { HEAD_ROWS = 48 };
+
 /* K packed (48-column panels for the AVX-512 head, 16-column strips for the AVX2 one), then
-   the scores, the row sums' inverses, and for the AVX2 head the packed Q rows and the kernel's
-   accumulator scratch. */
+   a block's scores, the row sums' inverses, for the AVX2 head a block's packed Q rows and the
+   kernel's accumulator scratch, and V copied. */
 static size_t packed_keys_count(int tk, int d) {
     size_t panels = ck_packed_columns_count(tk, d), strips = ck_packed_strips_count(tk, d);
     return panels > strips ? panels : strips;
 }
 
-/* V as 16-column strips [tk][16] (the AVX2 head's E V step reads each strip contiguously). */
+/* V as contiguous rows [tk][d] (AVX-512) or 16-column strips [tk][16] (AVX2): the E V steps
+   read it as one stream instead of rows 3 W floats apart. */
 static size_t packed_values_count(int tk, int d) { return (size_t)((d + 15) / 16) * 16 * (size_t)tk; }
 
-/* Floats from one row of scores to the next in the AVX-512 head: whole cache lines, so the
-   scores' stores and the softmax's loads and stores never split a line (t = 289: 4-5 % of a head). */
+/* Floats from one row of scores to the next: whole cache lines, so the scores' stores and the
+   softmax's loads and stores never split a line (t = 289: 4-5 % of a head). */
 static size_t score_stride(int tk) { return ((size_t)tk + 15) / 16 * 16; }
 
 size_t ck_attention_scratch_count(int tq, int tk, int d) {
-    /* The scores at their padded stride, plus a line to start them on a line boundary. */
-    return packed_keys_count(tk, d) + (size_t)tq * score_stride(tk) + 16 + (size_t)tq + ck_packed_rows_count(tq, d) +
-           ck_packed_rows_partial_count(tq) + packed_values_count(tk, d);
+    int rows = tq < HEAD_ROWS ? tq : HEAD_ROWS;
+    /* A block's scores at their padded stride, plus a line to start them on a line boundary. */
+    return packed_keys_count(tk, d) + (size_t)rows * score_stride(tk) + 16 + (size_t)rows + ck_packed_rows_count(rows, d) +
+           ck_packed_rows_partial_count(rows) + packed_values_count(tk, d);
+}
+
+/* Where a head's pieces lie in its scratch (ck_attention_scratch_count's order). */
+typedef struct {
+    float *keys, *scores, *inv, *queries, *partial, *values;
+} HeadScratch;
+
+static HeadScratch head_scratch(float *scratch, int tq, int tk, int d) {
+    int rows = tq < HEAD_ROWS ? tq : HEAD_ROWS;
+    HeadScratch h;
+    h.keys = scratch;
+    h.scores = (float *)(((uintptr_t)(scratch + packed_keys_count(tk, d)) + 63) & ~(uintptr_t)63);
+    h.inv = h.scores + (size_t)rows * score_stride(tk);
+    h.queries = h.inv + rows;
+    h.partial = h.queries + ck_packed_rows_count(rows, d);
+    h.values = h.partial + ck_packed_rows_partial_count(rows);
+    return h;
 }
 
 #if defined(__x86_64__)
@@ -129,21 +156,24 @@ TARGET void ck_attention_head(const float *q, const float *k, const float *v, pt
                               float scale, float *out, ptrdiff_t ldo, float *scratch) {
     if (tq <= 0 || tk <= 0 || d <= 0) return;
     const size_t lds = score_stride(tk);
-    float *kp = scratch;
-    float *s = (float *)(((uintptr_t)(kp + ck_packed_columns_count(tk, d)) + 63) & ~(uintptr_t)63);
-    float *inv = s + (size_t)tq * lds;
-    ck_pack_columns(tk, d, k, ld, kp);
-    ck_gemm_rows_by_columns(0, tq, tk, d, q, ld, kp, CK_PANEL_COLS, (ptrdiff_t)d * CK_PANEL_COLS, s, (ptrdiff_t)lds, 0, 0,
-                            NULL);
-    for (int r = 0; r < tq; r++) inv[r] = 1.0f / exp_row(s + (size_t)r * lds, tk, scale);
-    for (int c0 = 0; c0 < d; c0 += 64) {
-        int cols = d - c0 < 64 ? d - c0 : 64;
-        int nv = (cols + 15) / 16, tail = cols - 16 * (nv - 1);
-        __mmask16 lastMask = (__mmask16)((1u << tail) - 1u);
-        for (int r0 = 0; r0 < tq; r0 += 6) {
-            int mr = tq - r0 < 6 ? tq - r0 : 6;
-            pv_dispatch(mr, nv, tk, s + (size_t)r0 * lds, (ptrdiff_t)lds, v + c0, ld, lastMask, inv + r0,
-                        out + (size_t)r0 * ldo + c0, ldo);
+    HeadScratch h = head_scratch(scratch, tq, tk, d);
+    float *s = h.scores, *inv = h.inv;
+    ck_pack_columns(tk, d, k, ld, h.keys);
+    for (int kk = 0; kk < tk; kk++) memcpy(h.values + (size_t)kk * d, v + (size_t)kk * ld, sizeof(float) * (size_t)d);
+    for (int b0 = 0; b0 < tq; b0 += HEAD_ROWS) {
+        int rows = tq - b0 < HEAD_ROWS ? tq - b0 : HEAD_ROWS;
+        ck_gemm_rows_by_columns(0, rows, tk, d, q + (size_t)b0 * ld, ld, h.keys, CK_PANEL_COLS, (ptrdiff_t)d * CK_PANEL_COLS,
+                                s, (ptrdiff_t)lds, 0, 0, NULL);
+        for (int r = 0; r < rows; r++) inv[r] = 1.0f / exp_row(s + (size_t)r * lds, tk, scale);
+        for (int c0 = 0; c0 < d; c0 += 64) {
+            int cols = d - c0 < 64 ? d - c0 : 64;
+            int nv = (cols + 15) / 16, tail = cols - 16 * (nv - 1);
+            __mmask16 lastMask = (__mmask16)((1u << tail) - 1u);
+            for (int r0 = 0; r0 < rows; r0 += 6) {
+                int mr = rows - r0 < 6 ? rows - r0 : 6;
+                pv_dispatch(mr, nv, tk, s + (size_t)r0 * lds, (ptrdiff_t)lds, h.values + c0, d, lastMask, inv + r0,
+                            out + (size_t)(b0 + r0) * ldo + c0, ldo);
+            }
         }
     }
 }
@@ -256,17 +286,10 @@ static TARGET2 void pv8_dispatch(int mr, int nv, int tk, const float *e, ptrdiff
 TARGET2 void ck_attention_head_avx2(const float *q, const float *k, const float *v, ptrdiff_t ld, int tq, int tk, int d,
                                     float scale, float *out, ptrdiff_t ldo, float *scratch) {
     if (tq <= 0 || tk <= 0 || d <= 0) return;
-    float *kp = scratch;
-    float *s = kp + packed_keys_count(tk, d);
-    float *inv = s + (size_t)tq * (size_t)tk;
-    float *qp = inv + tq, *partial = qp + ck_packed_rows_count(tq, d), *vs = partial + ck_packed_rows_partial_count(tq);
-    /* Scores on the packed-row path (Q as row tiles, K as 16-column strips): the sums of
-       ck_gemm_rows_by_columns_avx2, without its reads of six Q rows 3 d floats apart. */
-    int tiles = (tq + CK_PACKED_TILE_ROWS - 1) / CK_PACKED_TILE_ROWS;
+    const size_t lds = score_stride(tk);
+    HeadScratch h = head_scratch(scratch, tq, tk, d);
+    float *kp = h.keys, *s = h.scores, *inv = h.inv, *qp = h.queries, *partial = h.partial, *vs = h.values;
     ck_pack_strips(tk, d, k, ld, kp);
-    ck_pack_row_tiles(0, tiles, tq, d, q, ld, qp);
-    ck_gemm_packed_rows_avx2(tq, tk, d, qp, 0, tiles, kp, 16, (ptrdiff_t)16 * d, s, tk, 0, NULL, partial);
-    for (int r = 0; r < tq; r++) inv[r] = 1.0f / exp_row8(s + (size_t)r * tk, tk, scale);
     /* V copied as 16-column strips [tk][16]: its rows lie 3 d floats apart in qkv (12 KiB at
        d = 64 and 16 heads: every row in one L1 set), a strip is one contiguous stream. */
     for (int c0 = 0; c0 < d; c0 += 16) {
@@ -279,14 +302,23 @@ TARGET2 void ck_attention_head_avx2(const float *q, const float *k, const float 
             for (; j < 16; j++) strip[(size_t)kk * 16 + j] = 0.0f;
         }
     }
-    /* Six rows at a time, 16-column strips across d (the E rows stay in L1 across the strips). */
-    for (int r0 = 0; r0 < tq; r0 += 6) {
-        int mr = tq - r0 < 6 ? tq - r0 : 6;
-        for (int c0 = 0; c0 < d; c0 += 16) {
-            int cols = d - c0 < 16 ? d - c0 : 16;
-            int nv = (cols + 7) / 8, tail = cols - 8 * (nv - 1);
-            pv8_dispatch(mr, nv, tk, s + (size_t)r0 * tk, tk, vs + (size_t)c0 * tk, 16, tail, inv + r0,
-                         out + (size_t)r0 * ldo + c0, ldo);
+    for (int b0 = 0; b0 < tq; b0 += HEAD_ROWS) {
+        int rows = tq - b0 < HEAD_ROWS ? tq - b0 : HEAD_ROWS;
+        /* Scores on the packed-row path (Q as row tiles, K as 16-column strips): the sums of
+           ck_gemm_rows_by_columns_avx2, without its reads of six Q rows 3 d floats apart. */
+        int tiles = (rows + CK_PACKED_TILE_ROWS - 1) / CK_PACKED_TILE_ROWS;
+        ck_pack_row_tiles(0, tiles, rows, d, q + (size_t)b0 * ld, ld, qp);
+        ck_gemm_packed_rows_avx2(rows, tk, d, qp, 0, tiles, kp, 16, (ptrdiff_t)16 * d, s, (ptrdiff_t)lds, 0, NULL, partial);
+        for (int r = 0; r < rows; r++) inv[r] = 1.0f / exp_row8(s + (size_t)r * lds, tk, scale);
+        /* Six rows at a time, 16-column strips across d (the E rows stay in L1 across the strips). */
+        for (int r0 = 0; r0 < rows; r0 += 6) {
+            int mr = rows - r0 < 6 ? rows - r0 : 6;
+            for (int c0 = 0; c0 < d; c0 += 16) {
+                int cols = d - c0 < 16 ? d - c0 : 16;
+                int nv = (cols + 7) / 8, tail = cols - 8 * (nv - 1);
+                pv8_dispatch(mr, nv, tk, s + (size_t)r0 * lds, (ptrdiff_t)lds, vs + (size_t)c0 * tk, 16, tail, inv + r0,
+                             out + (size_t)(b0 + r0) * ldo + c0, ldo);
+            }
         }
     }
 }

@@ -473,8 +473,9 @@ final class VectorGEMMTests: XCTestCase {
 
     func testAttentionHeadsMatchDoubleAndEachOther() {
         let heads = kernels().map { ($0, $0.attentionHead) }
+        // Up to 13 queries: one block; 50, 97 and 130: two and three blocks of 48 with ragged last ones.
         for (tq, tk, d, spread) in [(1, 1, 16, Float(1)), (5, 15, 24, 1), (6, 17, 64, 4), (7, 33, 80, 1), (13, 289, 64, 2),
-                                    (3, 1100, 64, 1), (9, 40, 8, 60)] {
+                                    (3, 1100, 64, 1), (9, 40, 8, 60), (50, 60, 64, 1), (97, 97, 64, 2), (130, 131, 40, 1)] {
             let ld = 3 * d + 5
             let qkv = values(tk * ld, seed: UInt64(tq * 31 + tk + d)).map { $0 * spread }
             let scale = 1 / Float(d).squareRoot()
