@@ -308,14 +308,17 @@ static inline __attribute__((always_inline)) TARGET void rows_block_product(
 }
 
 /* Bytes of the row operand's block (rows x one k block) that stay in L2 while the panels pass:
-   more rows run as row blocks of at most this, each over every panel, so a is not read from L3
-   once per panel. A batch of 8 images, one core / two: 8 x 385 rows of a 512-wide ViT 152 ->
-   158 / 294 -> 308 GFLOP/s, 8 x 289 of ViT-L 152-160 -> 159 / 270-280 -> 320; one image's 289
-   ViT-L rows (two blocks at k 1024) 151-159 -> 158 / 304 -> 311 (512 KiB: 153 / 304). */
+   three or more such blocks of rows (a batch of images, or one 512x512 image's 1089-1153
+   tokens) run as row blocks, each over every panel, so a is not read from L3 once per panel;
+   fewer (one 256x256 image's 289-385 rows) stay one block, as splitting them re-reads every
+   weight block for nothing (289 ViT-L rows in two blocks: -1-2 %). One core, weights from
+   memory: 8 x 289 ViT-L rows 153-158 -> 161-163 GFLOP/s, 8 x 385 rows of a 512-wide ViT
+   142-151 -> 147-154, 1089 ViT-L rows 150-158 -> 153-161, 1153 rows of ViT-B 126-145 -> 128-155. */
 enum { ROW_BLOCK_BYTES = 768 * 1024 };
 
-/* rows_block_product over balanced blocks of whole 8-row tiles; the last block asks for the
-   `follow` columns. The sums are those of one block: each element's k blocks in order. */
+/* rows_block_product over balanced blocks of whole 8-row tiles (see ROW_BLOCK_BYTES); the last
+   block asks for the `follow` columns. The sums are those of one block: each element's k blocks
+   in order. */
 static inline __attribute__((always_inline)) TARGET void rows_product(
     const int KIND, int row0, int row1, int n, int k, const float *a, ptrdiff_t lda, const float *b, const uint16_t *b16,
     int bf16, ptrdiff_t ldb, ptrdiff_t stride, float *c, ptrdiff_t ldc, int transposed_out, int accumulate,
@@ -324,7 +327,7 @@ static inline __attribute__((always_inline)) TARGET void rows_product(
     int kc = k < KBLOCK ? (k > 0 ? k : 1) : KBLOCK;
     int maxRows = ROW_BLOCK_BYTES / (kc * (int)sizeof(float)) / CK_TILE_ROWS * CK_TILE_ROWS;
     if (maxRows < CK_TILE_ROWS) maxRows = CK_TILE_ROWS;
-    int rows = row1 - row0, blocks = (rows + maxRows - 1) / maxRows;
+    int rows = row1 - row0, blocks = rows < 3 * maxRows ? 1 : (rows + maxRows - 1) / maxRows;
     int perBlock = (rows + blocks - 1) / blocks;
     perBlock = (perBlock + CK_TILE_ROWS - 1) / CK_TILE_ROWS * CK_TILE_ROWS;
     for (int r0 = row0; r0 < row1; r0 += perBlock) {
