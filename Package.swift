@@ -49,6 +49,11 @@ let package = Package(
             dependencies: ["ModelCatalog", "ModelZoo", "ImageIO", "WeightFormat",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
+        // Timings of the compute kernels on TiTok's shapes (docs/BENCHMARKS.md); not part of the library.
+        .executableTarget(
+            name: "kernel-bench", dependencies: ["Kernels", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/KernelBench", swiftSettings: optimize),
+
         .testTarget(name: "WeightFormatTests", dependencies: ["WeightFormat"]),
         .testTarget(name: "TiTokTests", dependencies: ["TiTokVariants", "ModelZoo", "WeightFormat", "Kernels"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
