@@ -361,3 +361,76 @@ CLONES void ck_upsample_row_2x(const float *restrict src, int first, int count, 
     }
     if (i + 2 * pairs < count) o[2 * pairs] = s[pairs];
 }
+
+/* The filter transforms U = G g G^T, 16 filters at a time: the filters' nine taps gathered into
+   [9][16] lanes, then every step below on 16 lanes of doubles, so the compiler vectorises across
+   filters. Each value is computed as WinogradF43.transformFilter / WinogradF23.transformFilter
+   (Sources/Kernels/WinogradTransforms.swift) compute it, operation for operation in Double, then
+   rounded to float: the same bits (-ffp-contract=off keeps the products and sums apart). */
+#define FILTER_LANES 16
+
+/* taps[i][l] = g[(first + l) * 9 + i] for the n (<= 16) filters from `first`; lanes past n zero. */
+static inline void gather_taps(const float *restrict g, int n, double taps[9][FILTER_LANES]) {
+    for (int i = 0; i < 9; i++)
+        for (int l = 0; l < FILTER_LANES; l++) taps[i][l] = l < n ? (double)g[l * 9 + i] : 0.0;
+}
+
+CLONES void ck_winograd43_filters(const float *restrict g, int count, float *restrict u, ptrdiff_t stride) {
+    for (int j0 = 0; j0 < count; j0 += FILTER_LANES) {
+        int n = count - j0 < FILTER_LANES ? count - j0 : FILTER_LANES;
+        double taps[9][FILTER_LANES], t[18][FILTER_LANES], out[36][FILTER_LANES];
+        gather_taps(g + (size_t)j0 * 9, n, taps);
+        /* t = G f: 6 rows of 3. */
+        for (int j = 0; j < 3; j++)
+            for (int l = 0; l < FILTER_LANES; l++) {
+                double a = taps[j][l], b = taps[3 + j][l], c = taps[6 + j][l];
+                t[j][l] = a / 4;
+                t[3 + j][l] = -(a + b + c) / 6;
+                t[6 + j][l] = -(a - b + c) / 6;
+                t[9 + j][l] = a / 24 + b / 12 + c / 6;
+                t[12 + j][l] = a / 24 - b / 12 + c / 6;
+                t[15 + j][l] = c;
+            }
+        /* U = t G^T: row i of t (3 values) -> 6 values. */
+        for (int i = 0; i < 6; i++)
+            for (int l = 0; l < FILTER_LANES; l++) {
+                double a = t[i * 3][l], b = t[i * 3 + 1][l], c = t[i * 3 + 2][l];
+                out[i * 6][l] = a / 4;
+                out[i * 6 + 1][l] = -(a + b + c) / 6;
+                out[i * 6 + 2][l] = -(a - b + c) / 6;
+                out[i * 6 + 3][l] = a / 24 + b / 12 + c / 6;
+                out[i * 6 + 4][l] = a / 24 - b / 12 + c / 6;
+                out[i * 6 + 5][l] = c;
+            }
+        for (int p = 0; p < 36; p++)
+            for (int l = 0; l < n; l++) u[(size_t)p * stride + j0 + l] = (float)out[p][l];
+    }
+}
+
+CLONES void ck_winograd23_filters(const float *restrict g, int count, float *restrict u, ptrdiff_t stride) {
+    for (int j0 = 0; j0 < count; j0 += FILTER_LANES) {
+        int n = count - j0 < FILTER_LANES ? count - j0 : FILTER_LANES;
+        double taps[9][FILTER_LANES], t[12][FILTER_LANES], out[16][FILTER_LANES];
+        gather_taps(g + (size_t)j0 * 9, n, taps);
+        /* t = G f: 4 rows of 3. */
+        for (int j = 0; j < 3; j++)
+            for (int l = 0; l < FILTER_LANES; l++) {
+                double a = taps[j][l], b = taps[3 + j][l], c = taps[6 + j][l];
+                t[j][l] = a;
+                t[3 + j][l] = (a + b + c) / 2;
+                t[6 + j][l] = (a - b + c) / 2;
+                t[9 + j][l] = c;
+            }
+        /* U = t G^T: row i of t (3 values) -> 4 values. */
+        for (int i = 0; i < 4; i++)
+            for (int l = 0; l < FILTER_LANES; l++) {
+                double a = t[i * 3][l], b = t[i * 3 + 1][l], c = t[i * 3 + 2][l];
+                out[i * 4][l] = a;
+                out[i * 4 + 1][l] = (a + b + c) / 2;
+                out[i * 4 + 2][l] = (a - b + c) / 2;
+                out[i * 4 + 3][l] = c;
+            }
+        for (int p = 0; p < 16; p++)
+            for (int l = 0; l < n; l++) u[(size_t)p * stride + j0 + l] = (float)out[p][l];
+    }
+}

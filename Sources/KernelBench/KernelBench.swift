@@ -9,7 +9,7 @@ struct KernelBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kernel-bench",
         abstract: "Time the compute kernels on TiTok's shapes (release builds only).",
-        subcommands: [LinearBench.self, ConvBench.self, ColdConvBench.self, AttentionBench.self])
+        subcommands: [LinearBench.self, ConvBench.self, ColdConvBench.self, FilterBench.self, AttentionBench.self])
 }
 
 /// Seconds on the monotonic clock.
@@ -173,6 +173,36 @@ struct ColdConvBench: ParsableCommand {
         print(String(format: "%d convs K %d C %d %dx%d %@, %d threads: median %.2f ms, min %.2f, max %.2f", count, outChannels,
                      inChannels, side, side, tile == .f4x4 ? "F(4x4,3x3)" : "F(2x2,3x3)", threads,
                      times[times.count / 2] * 1e3, times[0] * 1e3, times[times.count - 1] * 1e3))
+    }
+}
+
+struct FilterBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "filters",
+        abstract: "The Winograd filter transforms of the pixel decoder's 3x3 convs (done on a model's first decode): best ms per shape and for one decoder.")
+
+    @Option(help: "Compute threads.") var threads = 2
+    @Option(help: "Repetitions per shape (best kept).") var repetitions = 3
+
+    func run() throws {
+        ComputeThreads.set(threads)
+        var total = 0.0
+        for (k, c, side, _, perDecode) in pixelDecoderConvs {
+            let weight = filled(k * c * 9, seed: k + c, scale: 0.1)
+            var best = Double.infinity
+            for _ in 0..<repetitions {
+                let t0 = now()
+                let conv = try weight.withUnsafeBufferPointer {
+                    try WinogradConv3x3(weight: $0, bias: nil, outChannels: k, inChannels: c, tile: plannedTile(side: side))
+                }
+                best = min(best, now() - t0)
+                withExtendedLifetime(conv) {}
+            }
+            total += best * Double(perDecode)
+            print(String(format: "K %d C %d at %dx%d, %@: %.2f ms (%.1f ns per filter)", k, c, side, side,
+                         plannedTile(side: side) == .f4x4 ? "F(4x4,3x3)" : "F(2x2,3x3)", best * 1e3, best / Double(k * c) * 1e9))
+        }
+        print(String(format: "one pixel decoder's filters, %d threads: %.1f ms", threads, total * 1e3))
     }
 }
 

@@ -63,9 +63,7 @@ public final class WinogradConv3x3: @unchecked Sendable {
                     let l = local.baseAddress!
                     for r in 0..<rows {
                         let filters = src + ((t * tileRows + r) * inChannels + c0) * 9
-                        for j in 0..<count {
-                            tile.transformFilter(filters + j * 9, l + r * block + j, stride: tileRows * block)
-                        }
+                        tile.transformFilters(filters, count: count, l + r * block, stride: tileRows * block)
                     }
                     for p in 0..<points {
                         ck_pack_row_tile_columns(Int32(t), Int32(outChannels), Int32(inChannels), Int32(c0), Int32(c0 + count),
@@ -85,7 +83,7 @@ public final class WinogradConv3x3: @unchecked Sendable {
                 let i0 = b * block, count = min(block, kc - i0)
                 withUnsafeTemporaryAllocation(of: Float.self, capacity: points * block) { local in
                     let l = local.baseAddress!
-                    for j in 0..<count { tile.transformFilter(src + (i0 + j) * 9, l + j, stride: block) }
+                    tile.transformFilters(src + i0 * 9, count: count, l, stride: block)
                     for p in 0..<points { (dst + p * kc + i0).update(from: l + p * block, count: count) }
                 }
             }

@@ -1,3 +1,5 @@
+import CKernels
+
 /// The Winograd algorithm of a convolution: F(4x4, 3x3) (36 products per 4x4 output tile, 2.25
 /// per output) or F(2x2, 3x3) (16 per 2x2 tile, 4 per output, transformed filters 16/9 of the
 /// weight instead of 4x: for small images with many channels, where the filters dominate).
@@ -11,6 +13,17 @@ public enum WinogradTile: Sendable, CustomStringConvertible {
     /// Transform points (products) per tile.
     public var points: Int { inputSide * inputSide }
     public var description: String { self == .f4x4 ? "F(4x4,3x3)" : "F(2x2,3x3)" }
+
+    /// U = G g G^T of `count` consecutive 3x3 filters (`f`: [count][9]): point p of filter j
+    /// at u[p * stride + j]. The C kernels, vectorised across filters, with the bits of
+    /// `transformFilter` (tests compare them).
+    @inline(__always)
+    func transformFilters(_ f: UnsafePointer<Float>, count: Int, _ u: UnsafeMutablePointer<Float>, stride: Int) {
+        switch self {
+        case .f4x4: ck_winograd43_filters(f, Int32(count), u, stride)
+        case .f2x2: ck_winograd23_filters(f, Int32(count), u, stride)
+        }
+    }
 
     /// U = G g G^T of one 3x3 filter `f`, its `points` values written `stride` floats apart.
     @inline(__always)

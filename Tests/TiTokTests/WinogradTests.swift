@@ -186,6 +186,30 @@ final class WinogradTests: XCTestCase {
         } }
     }
 
+    /// The vectorised filter transforms (C, 16 filters at a time) give the scalar definitions'
+    /// bits for every filter: counts off the 16 lanes, a stride wider than the count, taps from
+    /// 1e-30 to 1e30 of both signs, zeros and negative zeros; nothing written past `count`.
+    func testVectorisedFilterTransformsMatchTheScalarOnesBitForBit() {
+        var rng = Values(state: 77)
+        for tile in [WinogradTile.f4x4, .f2x2] {
+            for count in [1, 15, 16, 17, 40] {
+                let stride = count + 3
+                var taps = rng.array(count * 9).enumerated().map { i, v in v * Float(pow(10.0, Double(i % 61 - 30))) }
+                taps[0] = -0.0
+                if count > 1 { for i in 9..<18 { taps[i] = 0 } }
+                var expected = [Float](repeating: .nan, count: tile.points * stride), actual = expected
+                taps.withUnsafeBufferPointer { g in
+                    expected.withUnsafeMutableBufferPointer { e in
+                        for j in 0..<count { tile.transformFilter(g.baseAddress! + j * 9, e.baseAddress! + j, stride: stride) }
+                    }
+                    actual.withUnsafeMutableBufferPointer { a in tile.transformFilters(g.baseAddress!, count: count, a.baseAddress!, stride: stride) }
+                }
+                XCTAssertEqual(actual.map(\.bitPattern), expected.map(\.bitPattern), "\(tile), \(count) filters")
+                for p in 0..<tile.points { for j in count..<stride { XCTAssertTrue(actual[p * stride + j].isNaN, "\(tile) wrote past the count") } }
+            }
+        }
+    }
+
     /// The F(2x2,3x3) filter transform G g G^T (in Double) matches the matrix product written out,
     /// and the input and output tile transforms match B^T d B and A^T m A on random tiles (each
     /// product in Double, so this checks the matrices, not the rounding).

@@ -244,6 +244,13 @@ void ck_winograd23_input_tiles(const float *rows, int tiles, float *v, ptrdiff_t
 void ck_winograd23_output_tiles(const float *m, ptrdiff_t point_stride, int tiles, int rows_here, int cols,
                                 float bias, const float *residual, float *out, ptrdiff_t ldo);
 
+/* Filter transforms U = G g G^T of `count` consecutive 3x3 filters (g: [count][9], row-major
+   taps), point p of filter j written to u[p * stride + j]: F(4x4, 3x3) (36 points) and F(2x2, 3x3)
+   (16). Computed in double and rounded to float, bit for bit as the Swift definitions in
+   WinogradTransforms.swift; vectorised across filters. */
+void ck_winograd43_filters(const float *g, int count, float *u, ptrdiff_t stride);
+void ck_winograd23_filters(const float *g, int count, float *u, ptrdiff_t stride);
+
 #ifdef __cplusplus
 }
 #endif
