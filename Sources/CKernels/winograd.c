@@ -369,68 +369,50 @@ CLONES void ck_upsample_row_2x(const float *restrict src, int first, int count, 
    rounded to float: the same bits (-ffp-contract=off keeps the products and sums apart). */
 #define FILTER_LANES 16
 
-/* taps[i][l] = g[(first + l) * 9 + i] for the n (<= 16) filters from `first`; lanes past n zero. */
-static inline void gather_taps(const float *restrict g, int n, double taps[9][FILTER_LANES]) {
-    for (int i = 0; i < 9; i++)
-        for (int l = 0; l < FILTER_LANES; l++) taps[i][l] = l < n ? (double)g[l * 9 + i] : 0.0;
+/* G x for one column x = (a, b, c) of a filter, written `step` doubles apart: F(4x4, 3x3)'s six
+   rows and F(2x2, 3x3)'s four, each value as the Swift definitions compute it. */
+static inline __attribute__((always_inline)) void g43_column(double a, double b, double c, double *o, int step) {
+    o[0] = a / 4;
+    o[step] = -(a + b + c) / 6;
+    o[2 * step] = -(a - b + c) / 6;
+    o[3 * step] = a / 24 + b / 12 + c / 6;
+    o[4 * step] = a / 24 - b / 12 + c / 6;
+    o[5 * step] = c;
 }
 
-CLONES void ck_winograd43_filters(const float *restrict g, int count, float *restrict u, ptrdiff_t stride) {
+static inline __attribute__((always_inline)) void g23_column(double a, double b, double c, double *o, int step) {
+    o[0] = a;
+    o[step] = (a + b + c) / 2;
+    o[2 * step] = (a - b + c) / 2;
+    o[3 * step] = c;
+}
+
+/* U = G g G^T of `count` filters, G's `side` (6 or 4) rows applied by `column`: t = G f (the
+   taps' columns), then U = t G^T (t's rows), 16 filters per step, rounded to float at the end. */
+static inline __attribute__((always_inline)) void transform_filters(const float *restrict g, int count, float *restrict u,
+                                                                    ptrdiff_t stride, const int side,
+                                                                    void (*column)(double, double, double, double *, int)) {
     for (int j0 = 0; j0 < count; j0 += FILTER_LANES) {
         int n = count - j0 < FILTER_LANES ? count - j0 : FILTER_LANES;
         double taps[9][FILTER_LANES], t[18][FILTER_LANES], out[36][FILTER_LANES];
-        gather_taps(g + (size_t)j0 * 9, n, taps);
-        /* t = G f: 6 rows of 3. */
+        for (int i = 0; i < 9; i++)
+            for (int l = 0; l < FILTER_LANES; l++) taps[i][l] = l < n ? (double)g[((size_t)j0 + l) * 9 + i] : 0.0;
+        /* t[r * 3 + j] = (G f)[r][j]. */
         for (int j = 0; j < 3; j++)
-            for (int l = 0; l < FILTER_LANES; l++) {
-                double a = taps[j][l], b = taps[3 + j][l], c = taps[6 + j][l];
-                t[j][l] = a / 4;
-                t[3 + j][l] = -(a + b + c) / 6;
-                t[6 + j][l] = -(a - b + c) / 6;
-                t[9 + j][l] = a / 24 + b / 12 + c / 6;
-                t[12 + j][l] = a / 24 - b / 12 + c / 6;
-                t[15 + j][l] = c;
-            }
-        /* U = t G^T: row i of t (3 values) -> 6 values. */
-        for (int i = 0; i < 6; i++)
-            for (int l = 0; l < FILTER_LANES; l++) {
-                double a = t[i * 3][l], b = t[i * 3 + 1][l], c = t[i * 3 + 2][l];
-                out[i * 6][l] = a / 4;
-                out[i * 6 + 1][l] = -(a + b + c) / 6;
-                out[i * 6 + 2][l] = -(a - b + c) / 6;
-                out[i * 6 + 3][l] = a / 24 + b / 12 + c / 6;
-                out[i * 6 + 4][l] = a / 24 - b / 12 + c / 6;
-                out[i * 6 + 5][l] = c;
-            }
-        for (int p = 0; p < 36; p++)
+            for (int l = 0; l < FILTER_LANES; l++) column(taps[j][l], taps[3 + j][l], taps[6 + j][l], &t[j][l], 3 * FILTER_LANES);
+        /* out[i * side + r] = (t G^T)[i][r]. */
+        for (int i = 0; i < side; i++)
+            for (int l = 0; l < FILTER_LANES; l++)
+                column(t[i * 3][l], t[i * 3 + 1][l], t[i * 3 + 2][l], &out[i * side][l], FILTER_LANES);
+        for (int p = 0; p < side * side; p++)
             for (int l = 0; l < n; l++) u[(size_t)p * stride + j0 + l] = (float)out[p][l];
     }
 }
 
+CLONES void ck_winograd43_filters(const float *restrict g, int count, float *restrict u, ptrdiff_t stride) {
+    transform_filters(g, count, u, stride, 6, g43_column);
+}
+
 CLONES void ck_winograd23_filters(const float *restrict g, int count, float *restrict u, ptrdiff_t stride) {
-    for (int j0 = 0; j0 < count; j0 += FILTER_LANES) {
-        int n = count - j0 < FILTER_LANES ? count - j0 : FILTER_LANES;
-        double taps[9][FILTER_LANES], t[12][FILTER_LANES], out[16][FILTER_LANES];
-        gather_taps(g + (size_t)j0 * 9, n, taps);
-        /* t = G f: 4 rows of 3. */
-        for (int j = 0; j < 3; j++)
-            for (int l = 0; l < FILTER_LANES; l++) {
-                double a = taps[j][l], b = taps[3 + j][l], c = taps[6 + j][l];
-                t[j][l] = a;
-                t[3 + j][l] = (a + b + c) / 2;
-                t[6 + j][l] = (a - b + c) / 2;
-                t[9 + j][l] = c;
-            }
-        /* U = t G^T: row i of t (3 values) -> 4 values. */
-        for (int i = 0; i < 4; i++)
-            for (int l = 0; l < FILTER_LANES; l++) {
-                double a = t[i * 3][l], b = t[i * 3 + 1][l], c = t[i * 3 + 2][l];
-                out[i * 4][l] = a;
-                out[i * 4 + 1][l] = (a + b + c) / 2;
-                out[i * 4 + 2][l] = (a - b + c) / 2;
-                out[i * 4 + 3][l] = c;
-            }
-        for (int p = 0; p < 16; p++)
-            for (int l = 0; l < n; l++) u[(size_t)p * stride + j0 + l] = (float)out[p][l];
-    }
+    transform_filters(g, count, u, stride, 4, g23_column);
 }
