@@ -363,8 +363,10 @@ final class VectorGEMMTests: XCTestCase {
     /// tiles, from column 16 on, stored and accumulated, with and without bias; n not a
     /// multiple of 16 writes nothing.
     func testHalfStripsMatchWidenedFloatStripsBitForBit() throws {
-        for bf16 in [false, true] {
-            let (n, k, m) = (48, 1300, 13)
+        // 600 rows: the AVX-512 kernel runs them as row blocks, widening each block of 16-bit
+        // strips once per row block.
+        for (bf16, m) in [(false, 13), (true, 13), (false, 600), (true, 600)] {
+            let (n, k) = (48, 1300)
             let wide = values(n * k, seed: 5).map { bf16 ? HalfFloat.bf16ToF32(HalfFloat.f32ToBF16($0)) : Float(Float16($0)) }
             var strips = [Float](repeating: .nan, count: Int(ck_packed_strips_count(Int32(n), Int32(k))))
             ck_pack_strips(Int32(n), Int32(k), wide, k, &strips)
