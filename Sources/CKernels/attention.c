@@ -33,8 +33,11 @@ static size_t packed_values_count(int tk, int d) { return (size_t)((d + 15) / 16
    softmax's loads and stores never split a line (t = 289: 4-5 % of a head). */
 static size_t score_stride(int tk) { return ((size_t)tk + 15) / 16 * 16; }
 
+/* Queries in the largest block of a head with tq queries. */
+static int block_rows(int tq) { return tq < HEAD_ROWS ? tq : HEAD_ROWS; }
+
 size_t ck_attention_scratch_count(int tq, int tk, int d) {
-    int rows = tq < HEAD_ROWS ? tq : HEAD_ROWS;
+    int rows = block_rows(tq);
     /* A block's scores at their padded stride, plus a line to start them on a line boundary. */
     return packed_keys_count(tk, d) + (size_t)rows * score_stride(tk) + 16 + (size_t)rows + ck_packed_rows_count(rows, d) +
            ck_packed_rows_partial_count(rows) + packed_values_count(tk, d);
@@ -46,7 +49,7 @@ typedef struct {
 } HeadScratch;
 
 static HeadScratch head_scratch(float *scratch, int tq, int tk, int d) {
-    int rows = tq < HEAD_ROWS ? tq : HEAD_ROWS;
+    int rows = block_rows(tq);
     HeadScratch h;
     h.keys = scratch;
     h.scores = (float *)(((uintptr_t)(scratch + packed_keys_count(tk, d)) + 63) & ~(uintptr_t)63);

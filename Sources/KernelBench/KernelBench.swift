@@ -19,15 +19,16 @@ func now() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
-/// Deterministic values in [-scale/2, scale/2).
-func filled(_ count: Int, seed: Int, scale: Float = 1) -> [Float] {
-    (0..<count).map { Float(($0 &* 7919 &+ seed &* 104_729) % 1000) * 1e-3 * scale - scale / 2 }
-}
+/// Deterministic value number `i` of a sequence, in [-scale/2, scale/2).
+func value(_ i: Int, seed: Int, scale: Float) -> Float { Float((i &* 7919 &+ seed &* 104_729) % 1000) * 1e-3 * scale - scale / 2 }
 
-/// A 64-byte aligned float buffer that lives as long as the process.
+/// `count` deterministic values.
+func filled(_ count: Int, seed: Int, scale: Float = 1) -> [Float] { (0..<count).map { value($0, seed: seed, scale: scale) } }
+
+/// The same values in a 64-byte aligned buffer that lives as long as the process.
 func alignedFloats(_ count: Int, seed: Int, scale: Float = 1) -> UnsafeMutablePointer<Float> {
     let p = AlignedFloats.allocate(count)
-    for i in 0..<count { p[i] = Float((i &* 7919 &+ seed &* 104_729) % 1000) * 1e-3 * scale - scale / 2 }
+    for i in 0..<count { p[i] = value(i, seed: seed, scale: scale) }
     return p
 }
 
