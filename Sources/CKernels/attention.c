@@ -82,17 +82,33 @@ static inline __attribute__((always_inline)) TARGET __m512 exp16(__m512 x) {
     return _mm512_scalef_ps(y, n);
 }
 
+/* The sixteen lanes added pairwise, as lanes[l] += lanes[l + w] for w = 8, 4, 2, 1 would. */
+static inline __attribute__((always_inline)) TARGET float lane_sum(__m512 v) {
+    __m256 h = _mm256_add_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+    __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+    __m128 p = _mm_add_ps(q, _mm_movehl_ps(q, q));
+    return _mm_cvtss_f32(_mm_add_ss(p, _mm_shuffle_ps(p, p, 1)));
+}
+
 /* Row r of s (width values) becomes exp(scale * x - scale * max x); returns the row sum
-   (sixteen lane partial sums added pairwise). */
+   (sixteen lane partial sums added pairwise). The maximum over four running vectors (exact in
+   any order; one chain of 4-cycle max latencies was a quarter of the row at t = 289). */
 static TARGET float exp_row(float *x, int width, float scale) {
-    const __m512 sc = _mm512_set1_ps(scale);
-    __m512 top = _mm512_set1_ps(-__builtin_inff());
+    const __m512 sc = _mm512_set1_ps(scale), lowest = _mm512_set1_ps(-__builtin_inff());
+    __m512 t0 = lowest, t1 = lowest, t2 = lowest, t3 = lowest;
     int j = 0;
-    for (; j + 16 <= width; j += 16) top = _mm512_max_ps(top, _mm512_loadu_ps(x + j));
+    for (; j + 64 <= width; j += 64) {
+        t0 = _mm512_max_ps(t0, _mm512_loadu_ps(x + j));
+        t1 = _mm512_max_ps(t1, _mm512_loadu_ps(x + j + 16));
+        t2 = _mm512_max_ps(t2, _mm512_loadu_ps(x + j + 32));
+        t3 = _mm512_max_ps(t3, _mm512_loadu_ps(x + j + 48));
+    }
+    for (; j + 16 <= width; j += 16) t0 = _mm512_max_ps(t0, _mm512_loadu_ps(x + j));
     if (j < width) {
         __mmask16 mk = (__mmask16)((1u << (width - j)) - 1u);
-        top = _mm512_mask_max_ps(top, mk, top, _mm512_maskz_loadu_ps(mk, x + j));
+        t1 = _mm512_mask_max_ps(t1, mk, t1, _mm512_maskz_loadu_ps(mk, x + j));
     }
+    __m512 top = _mm512_max_ps(_mm512_max_ps(t0, t1), _mm512_max_ps(t2, t3));
     /* scale > 0, so the largest scaled value is the scaled largest value (rounding is monotonic). */
     const __m512 m = _mm512_mul_ps(_mm512_set1_ps(_mm512_reduce_max_ps(top)), sc);
     __m512 sum = _mm512_setzero_ps();
@@ -107,11 +123,7 @@ static TARGET float exp_row(float *x, int width, float scale) {
         _mm512_mask_storeu_ps(x + j, mk, e);
         sum = _mm512_add_ps(sum, _mm512_maskz_mov_ps(mk, e));
     }
-    float lanes[16] __attribute__((aligned(64)));
-    _mm512_store_ps(lanes, sum);
-    for (int w = 8; w > 0; w /= 2)
-        for (int l = 0; l < w; l++) lanes[l] = lanes[l] + lanes[l + w];
-    return lanes[0];
+    return lane_sum(sum);
 }
 
 /* out[r][0..16 NV) = inv[r] * sum_kk e[r][kk] v[kk][..] for MR (1..6) rows, NV (1..4) vectors. */
@@ -162,7 +174,15 @@ TARGET void ck_attention_head(const float *q, const float *k, const float *v, pt
     HeadScratch h = head_scratch(scratch, tq, tk, d);
     float *s = h.scores, *inv = h.inv;
     ck_pack_columns(tk, d, k, ld, h.keys);
-    for (int kk = 0; kk < tk; kk++) memcpy(h.values + (size_t)kk * d, v + (size_t)kk * ld, sizeof(float) * (size_t)d);
+    /* V's rows copied 16 floats at a time (a memcpy call per 256-byte row cost as much again). */
+    const __mmask16 rowTail = (__mmask16)((1u << (d % 16)) - 1u);
+    for (int kk = 0; kk < tk; kk++) {
+        const float *src = v + (size_t)kk * ld;
+        float *dst = h.values + (size_t)kk * d;
+        int c = 0;
+        for (; c + 16 <= d; c += 16) _mm512_storeu_ps(dst + c, _mm512_loadu_ps(src + c));
+        if (c < d) _mm512_mask_storeu_ps(dst + c, rowTail, _mm512_maskz_loadu_ps(rowTail, src + c));
+    }
     for (int b0 = 0; b0 < tq; b0 += HEAD_ROWS) {
         int rows = tq - b0 < HEAD_ROWS ? tq - b0 : HEAD_ROWS;
         ck_gemm_rows_by_columns(0, rows, tk, d, q + (size_t)b0 * ld, ld, h.keys, CK_PANEL_COLS, (ptrdiff_t)d * CK_PANEL_COLS,
@@ -209,22 +229,35 @@ static inline TARGET2 __m256i first_lanes(int count) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
+/* lane_sum of the sixteen lanes lo (0-7) and hi (8-15): the same pairwise additions. */
+static inline __attribute__((always_inline)) TARGET2 float lane_sum8(__m256 lo, __m256 hi) {
+    __m256 h = _mm256_add_ps(lo, hi);
+    __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+    __m128 p = _mm_add_ps(q, _mm_movehl_ps(q, q));
+    return _mm_cvtss_f32(_mm_add_ss(p, _mm_shuffle_ps(p, p, 1)));
+}
+
 /* exp_row on 8-lane vectors: the sixteen partial sums kept as two vectors (lanes 0-7 and 8-15
    of the AVX-512 accumulator), so the row sum is added in the same order. */
 static TARGET2 float exp_row8(float *x, int width, float scale) {
     const __m256 sc = _mm256_set1_ps(scale), lowest = _mm256_set1_ps(-__builtin_inff());
-    __m256 top = lowest;
+    __m256 t0 = lowest, t1 = lowest, t2 = lowest, t3 = lowest;
     int j = 0;
-    for (; j + 8 <= width; j += 8) top = _mm256_max_ps(top, _mm256_loadu_ps(x + j));
+    for (; j + 32 <= width; j += 32) {
+        t0 = _mm256_max_ps(t0, _mm256_loadu_ps(x + j));
+        t1 = _mm256_max_ps(t1, _mm256_loadu_ps(x + j + 8));
+        t2 = _mm256_max_ps(t2, _mm256_loadu_ps(x + j + 16));
+        t3 = _mm256_max_ps(t3, _mm256_loadu_ps(x + j + 24));
+    }
+    for (; j + 8 <= width; j += 8) t0 = _mm256_max_ps(t0, _mm256_loadu_ps(x + j));
     if (j < width) {
         __m256i mk = first_lanes(width - j);
-        top = _mm256_max_ps(top, _mm256_blendv_ps(lowest, _mm256_maskload_ps(x + j, mk), _mm256_castsi256_ps(mk)));
+        t1 = _mm256_max_ps(t1, _mm256_blendv_ps(lowest, _mm256_maskload_ps(x + j, mk), _mm256_castsi256_ps(mk)));
     }
-    float t[8] __attribute__((aligned(32)));
-    _mm256_store_ps(t, top);
-    float biggest = t[0];
-    for (int l = 1; l < 8; l++) biggest = t[l] > biggest ? t[l] : biggest;
-    const __m256 m = _mm256_mul_ps(_mm256_set1_ps(biggest), sc);
+    __m256 top = _mm256_max_ps(_mm256_max_ps(t0, t1), _mm256_max_ps(t2, t3));
+    __m128 top4 = _mm_max_ps(_mm256_castps256_ps128(top), _mm256_extractf128_ps(top, 1));
+    top4 = _mm_max_ps(top4, _mm_movehl_ps(top4, top4));
+    const __m256 m = _mm256_mul_ps(_mm256_set1_ps(_mm_cvtss_f32(_mm_max_ss(top4, _mm_shuffle_ps(top4, top4, 1)))), sc);
     __m256 sum[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
     for (j = 0; j + 8 <= width; j += 8) {
         __m256 e = exp8(_mm256_fmsub_ps(_mm256_loadu_ps(x + j), sc, m));
@@ -237,12 +270,7 @@ static TARGET2 float exp_row8(float *x, int width, float scale) {
         _mm256_maskstore_ps(x + j, mk, e);
         sum[(j >> 3) & 1] = _mm256_add_ps(sum[(j >> 3) & 1], _mm256_and_ps(e, _mm256_castsi256_ps(mk)));
     }
-    float lanes[16] __attribute__((aligned(32)));
-    _mm256_store_ps(lanes, sum[0]);
-    _mm256_store_ps(lanes + 8, sum[1]);
-    for (int w = 8; w > 0; w /= 2)
-        for (int l = 0; l < w; l++) lanes[l] = lanes[l] + lanes[l + w];
-    return lanes[0];
+    return lane_sum8(sum[0], sum[1]);
 }
 
 /* pv_tile on 8-lane vectors: MR (1..6) rows by NV (1..2) vectors, the last `tail` wide. */

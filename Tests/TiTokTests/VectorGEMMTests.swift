@@ -20,6 +20,32 @@ final class VectorGEMMTests: XCTestCase {
         return VectorGEMM.supportedKernels
     }
 
+    /// ck_pack_columns against its definition, dst[p][kk][j] = x[(48 p + j) ldx + kk] and zero past
+    /// row m, on every remainder of its 4 x 4 blocks (rows and k not multiples of 4, k past 16,
+    /// rows further apart than k), with every float of the destination checked, padding included.
+    func testPackedColumnsMatchDefinition() {
+        let width = VectorGEMM.panelColumns
+        for (m, k, extra) in [(1, 1, 0), (3, 5, 2), (4, 4, 0), (5, 17, 3), (47, 64, 0), (48, 16, 1), (49, 3, 7), (97, 33, 11),
+                              (289, 64, 2 * 64 * 16)] {
+            let ldx = k + extra
+            let x = values(m * ldx, seed: UInt64(m * 31 + k))
+            var packed = [Float](repeating: .nan, count: Int(ck_packed_columns_count(Int32(m), Int32(k))))
+            ck_pack_columns(Int32(m), Int32(k), x, ldx, &packed)
+            let panels = (m + width - 1) / width
+            XCTAssertEqual(packed.count, panels * k * width)
+            for p in 0..<panels {
+                for kk in 0..<k {
+                    for j in 0..<width {
+                        let row = p * width + j
+                        let want: Float = row < m ? x[row * ldx + kk] : 0
+                        let got = packed[(p * k + kk) * width + j]
+                        XCTAssertEqual(got.bitPattern, want.bitPattern, "m \(m) k \(k) ldx \(ldx): panel \(p) k \(kk) column \(j)")
+                    }
+                }
+            }
+        }
+    }
+
     /// Every tile shape (rows 1...8 and beyond, 1...3 vectors and masked tails), k across the
     /// 256 block edge and zero, plain and packed column operands, stored and accumulated,
     /// straight and transposed output.
