@@ -110,7 +110,7 @@ static inline __attribute__((always_inline)) TARGET void tile(
     const int MR, const int NV, const int VSTRIDED, const int MASKED, int kc, const float *a, ptrdiff_t lda,
     const float *b, ptrdiff_t ldb, ptrdiff_t vstride, __mmask16 lastMask, float *c, ptrdiff_t ldc, int transposed,
     int accumulate, const float *bias, const Prefetch *pf) {
-    __m512 acc[8][3];
+    __m512 acc[8][4];
     for (int r = 0; r < MR; r++)
         for (int v = 0; v < NV; v++) acc[r][v] = _mm512_setzero_ps();
     const float *ar[8];
@@ -121,7 +121,7 @@ static inline __attribute__((always_inline)) TARGET void tile(
     const int pfParts = pf->parts, pfEnd = pf->first + pf->count, pfEvery = pf->every;
     int q = pf->first;
     for (int kk = 0; kk < kc; kk++) {
-        __m512 bv[3];
+        __m512 bv[4];
         for (int v = 0; v < NV; v++)
             bv[v] = (MASKED && v == NV - 1) ? _mm512_maskz_loadu_ps(lastMask, b + vs * v) : _mm512_loadu_ps(b + vs * v);
         if ((kk & pfEvery) == 0 && q < pfEnd) {
@@ -135,7 +135,7 @@ static inline __attribute__((always_inline)) TARGET void tile(
         b += ldb;
     }
     if (!transposed) {
-        __m512 bv[3];
+        __m512 bv[4];
         if (bias)
             for (int v = 0; v < NV; v++)
                 bv[v] = _mm512_maskz_loadu_ps((v == NV - 1) ? lastMask : (__mmask16)0xffff, bias + 16 * v);
@@ -152,7 +152,7 @@ static inline __attribute__((always_inline)) TARGET void tile(
             }
         }
     } else {
-        float t[8][48] __attribute__((aligned(64)));
+        float t[8][64] __attribute__((aligned(64)));
         for (int r = 0; r < MR; r++)
             for (int v = 0; v < NV; v++) _mm512_store_ps(&t[r][16 * v], acc[r][v]);
         int cols = 16 * (NV - 1) + __builtin_popcount((unsigned)lastMask);
@@ -195,6 +195,23 @@ static TARGET void tile_dispatch(int mr, int nv, int kc, const float *a, ptrdiff
                                  const float *bias, const Prefetch *pf) {
     switch (tile_case(mr, nv, lastMask)) {
         EVERY_TILE_CASE
+        default: break;
+    }
+}
+
+/* Tiles of up to 6 rows by four whole vectors (24 accumulators, as 8 x 3): the products whose
+   column operand is exactly 64 plain columns (the Winograd products of a 16x16 or 32x32 image:
+   64 tiles), which 48-column panels would run as a whole panel and a one-vector one. */
+static TARGET void tile_dispatch64(int mr, int kc, const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float *c,
+                                   ptrdiff_t ldc, int transposed, int accumulate, const float *bias, const Prefetch *pf) {
+    const __mmask16 all = (__mmask16)0xffff;
+    switch (mr) {
+        case 1: tile(1, 4, 0, 0, kc, a, lda, b, ldb, 0, all, c, ldc, transposed, accumulate, bias, pf); break;
+        case 2: tile(2, 4, 0, 0, kc, a, lda, b, ldb, 0, all, c, ldc, transposed, accumulate, bias, pf); break;
+        case 3: tile(3, 4, 0, 0, kc, a, lda, b, ldb, 0, all, c, ldc, transposed, accumulate, bias, pf); break;
+        case 4: tile(4, 4, 0, 0, kc, a, lda, b, ldb, 0, all, c, ldc, transposed, accumulate, bias, pf); break;
+        case 5: tile(5, 4, 0, 0, kc, a, lda, b, ldb, 0, all, c, ldc, transposed, accumulate, bias, pf); break;
+        case 6: tile(6, 4, 0, 0, kc, a, lda, b, ldb, 0, all, c, ldc, transposed, accumulate, bias, pf); break;
         default: break;
     }
 }
@@ -251,6 +268,39 @@ static inline int tile_height(int left) {
     return left < CK_TILE_ROWS ? left : CK_TILE_ROWS;
 }
 
+/* rows_block_product for a plain column operand of exactly 64 columns: tiles of 6 rows by 64
+   columns (tile_dispatch64; the last 7 or 8 rows as 4 + 3 or 4 + 4), each asking for the next
+   tile's rows of a as it runs. The same fused multiply-adds per element, so the same bits. One
+   core, 16 points of [512 x 512] x [512 x 64] (a 16x16 F(2x2) conv's products): see BENCHMARKS. */
+static inline __attribute__((always_inline)) TARGET void rows_product64(int row0, int row1, int k, const float *a,
+                                                                      ptrdiff_t lda, const float *b, ptrdiff_t ldb, float *c,
+                                                                      ptrdiff_t ldc, int transposed_out, int accumulate,
+                                                                      const float *bias) {
+    for (int k0 = 0; k0 < k || (k == 0 && k0 == 0); k0 += KBLOCK) {
+        int kc = k - k0 < KBLOCK ? k - k0 : KBLOCK;
+        int acc = accumulate || k0 > 0;
+        const float *blockBias = k0 == 0 ? bias : NULL; /* added once, with the first block */
+        const float *bblock = b + (size_t)k0 * ldb;
+        int lineCount = (kc + 15) / 16;
+        for (int r0 = row0, mr; r0 < row1; r0 += mr) {
+            int left = row1 - r0;
+            mr = left > 8 ? 6 : (left > 6 ? 4 : left);
+            const float *ablock = a + (size_t)r0 * lda + k0;
+            float *cblock = transposed_out ? c + r0 : c + (size_t)r0 * ldc;
+            Prefetch rowsAhead = {NULL, 64, 64, 1, 0, 0, 1};
+            if (r0 + mr < row1) {
+                int nextLeft = left - mr, nextRows = nextLeft > 8 ? 6 : (nextLeft > 6 ? 4 : nextLeft);
+                rowsAhead.base = (const char *)(ablock + (size_t)mr * lda);
+                rowsAhead.row = lda * (ptrdiff_t)sizeof(float);
+                rowsAhead.parts = lineCount;
+                rowsAhead.count = nextRows * lineCount;
+            }
+            tile_dispatch64(mr, kc, ablock, lda, bblock, ldb, cblock, ldc, transposed_out, acc, blockBias, &rowsAhead);
+        }
+        if (k == 0) break;
+    }
+}
+
 /* The loops of the three products below: k in KBLOCK blocks, then 48-column panels, then 8-row
    tiles (panels outer: one panel's kc x 48 block, up to 192 KiB, stays in L2 while the rows
    stream by). KIND (a constant after inlining) says where a panel's block is read: packed panels
@@ -264,6 +314,10 @@ static inline __attribute__((always_inline)) TARGET void rows_block_product(
     int bf16, ptrdiff_t ldb, ptrdiff_t stride, float *c, ptrdiff_t ldc, int transposed_out, int accumulate,
     const float *bias, float *panel, int follow) {
     if (row1 <= row0 || n <= 0) return;
+    if (KIND == B_PANELS && n == 64 && stride == CK_PANEL_COLS && ldb >= 64) { /* plain b (packed panels have ldb 48) */
+        rows_product64(row0, row1, k, a, lda, b, ldb, c, ldc, transposed_out, accumulate, bias);
+        return;
+    }
     int panels = (n + CK_PANEL_COLS - 1) / CK_PANEL_COLS;
     for (int k0 = 0; k0 < k || (k == 0 && k0 == 0); k0 += KBLOCK) {
         int kc = k - k0 < KBLOCK ? k - k0 : KBLOCK;
