@@ -106,11 +106,15 @@ public final class WinogradConv3x3: @unchecked Sendable {
     /// Tiles per chunk by default: enough columns for an efficient sgemm, few enough that the
     /// transformed tiles and products (36 (C + K) floats per tile) stay in cache between the
     /// transforms and the sgemms. Measured on Zen 3/4: 32 tiles for 128-256 channels, 64 for 512.
-    /// With our kernels, multiples of their 48-column panels. F(2x2, 3x3) runs on small images
-    /// where U (16 [K, C] matrices) outweighs the tiles: 64 tiles (a whole 16x16 image), so U is
-    /// read once per image and the threads split the output channels instead.
+    /// With our kernels, multiples of their 48-column panels, or on AVX-512 64 tiles below 512
+    /// channels (its 6 x 64 tiles; a whole tile row of a 256x256 output, two of 128x128, so no
+    /// chunk starts mid-row): the S-128 pixel decoder 263 -> 254 ms (2 threads, 12 rounds
+    /// alternated), 128-channel 256x256 convs one thread 46-47 -> 43-44 ms. F(2x2, 3x3) runs on
+    /// small images where U (16 [K, C] matrices) outweighs the tiles: 64 tiles (a whole 16x16
+    /// image), so U is read once per image and the threads split the output channels instead.
     public func defaultChunkTiles() -> Int {
         if tile == .f2x2 { return 64 }
+        if VectorGEMM.kernel == .avx512 { return min(inChannels, outChannels) >= 512 ? 96 : 64 }
         if VectorGEMM.isEnabled { return min(inChannels, outChannels) >= 512 ? 96 : 48 }
         return max(32, min(inChannels, outChannels) / 8)
     }
