@@ -172,7 +172,7 @@ struct ColdConvBench: ParsableCommand {
         }
         times.sort()
         print(String(format: "%d convs K %d C %d %dx%d %@, %d threads: median %.2f ms, min %.2f, max %.2f", count, outChannels,
-                     inChannels, side, side, tile == .f4x4 ? "F(4x4,3x3)" : "F(2x2,3x3)", threads,
+                     inChannels, side, side, tile.description, threads,
                      times[times.count / 2] * 1e3, times[0] * 1e3, times[times.count - 1] * 1e3))
     }
 }
@@ -201,7 +201,7 @@ struct FilterBench: ParsableCommand {
             }
             total += best * Double(perDecode)
             print(String(format: "K %d C %d at %dx%d, %@: %.2f ms (%.1f ns per filter)", k, c, side, side,
-                         plannedTile(side: side) == .f4x4 ? "F(4x4,3x3)" : "F(2x2,3x3)", best * 1e3, best / Double(k * c) * 1e9))
+                         plannedTile(side: side).description, best * 1e3, best / Double(k * c) * 1e9))
         }
         print(String(format: "one pixel decoder's filters, %d threads: %.1f ms", threads, total * 1e3))
     }
