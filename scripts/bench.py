@@ -271,7 +271,10 @@ def print_table(results: list[dict], sgemm: dict | None) -> None:
                   f"{(m['peak_added_by_encode_decode_bytes'] - m['file_bytes']) / 2**20:.0f} MiB")
             if "resident_file_after_bytes" in m:
                 print(f"{'':<22} resident after it: file pages {m['resident_file_after_bytes'] / 2**20:.0f} MiB, "
-                      f"anonymous {m['resident_anon_after_bytes'] / 2**20:.0f} MiB")
+                      f"anonymous {m['resident_anon_after_bytes'] / 2**20:.0f} MiB"
+                      + (f" (in 2 MiB pages: {m['resident_file_huge_after_bytes'] / 2**20:.0f} / "
+                         f"{m['resident_anon_huge_after_bytes'] / 2**20:.0f} MiB)"
+                         if m.get("resident_file_huge_after_bytes", -1) >= 0 else ""))
         for dtype, zd in (r.get("zoo_dtypes") or {}).items():
             print(f"{'':<22} {dtype:<7} encode {fmt(zd.get('encode_ms_per_image'))} ms, "
                   f"decode {fmt(zd.get('decode_ms_per_image'))} ms (zoo bench)")

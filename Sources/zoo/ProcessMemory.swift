@@ -13,8 +13,17 @@ enum ProcessMemory {
         return (file, anonymous)
     }
 
-    private static func statusBytes(_ key: String) -> Int? {
-        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+    /// Of those, the bytes mapped in 2 MiB pages (transparent huge pages), from
+    /// /proc/self/smaps_rollup: file pages (FilePmdMapped: the weight file's pages where the
+    /// page cache holds them in 2 MiB folios) and anonymous (AnonHugePages); nil where absent.
+    static func hugePageSplit() -> (file: Int, anonymous: Int)? {
+        guard let file = statusBytes("FilePmdMapped", in: "/proc/self/smaps_rollup"),
+              let anonymous = statusBytes("AnonHugePages", in: "/proc/self/smaps_rollup") else { return nil }
+        return (file, anonymous)
+    }
+
+    private static func statusBytes(_ key: String, in path: String = "/proc/self/status") -> Int? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix(key + ":") {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             if fields.count >= 2, let kb = Int(fields[1]) { return kb * 1024 }

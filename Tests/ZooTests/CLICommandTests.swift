@@ -132,11 +132,18 @@ final class CLICommandTests: XCTestCase {
         // The converted fixture's Linear weights are used from the map: some file pages are resident.
         XCTAssertGreaterThan(o["resident_file_bytes"] as? Int ?? 0, 0)
         XCTAssertGreaterThan(o["resident_anon_bytes"] as? Int ?? 0, 1 << 20)
+        // Of those, what is mapped in 2 MiB pages (a part, in whole 2 MiB pages).
+        for kind in ["file", "anon"] {
+            let huge = try XCTUnwrap(o["resident_\(kind)_huge_bytes"] as? Int, "resident_\(kind)_huge_bytes")
+            XCTAssertLessThanOrEqual(huge, o["resident_\(kind)_bytes"] as? Int ?? 0, kind)
+            XCTAssertEqual(huge % (2 << 20), 0, kind)
+        }
         let text = try ZooBinary.run(["bench", model, "--warmup", "0", "--iterations", "1"])
         XCTAssertEqual(text.status, 0, text.stderr)
         XCTAssertTrue(text.stdout.contains("per image"), text.stdout)
         XCTAssertTrue(text.stdout.contains("peak resident"), text.stdout)
         XCTAssertTrue(text.stdout.contains("of mapped file pages"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("mapped in 2 MiB pages"), text.stdout)
     }
 
     func testRandomWeightVariantRunsEndToEnd() throws {

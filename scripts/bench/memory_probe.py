@@ -1,7 +1,8 @@
 """Opening cost and memory of one model through libtitok, in a fresh process:
 time to open, resident memory added by opening (before first use), and the peak resident
 memory added by one encode + decode, and how much of the memory resident after it is mapped
-file pages (RssFile) and how much anonymous (RssAnon: packed weights, buffers). Usage: memory_probe.py REPO MODEL.tzw THREADS [LIBRARY].
+file pages (RssFile) and how much anonymous (RssAnon: packed weights, buffers), and how much of
+each is mapped in 2 MiB pages. Usage: memory_probe.py REPO MODEL.tzw THREADS [LIBRARY].
 Prints one JSON object (bytes and milliseconds)."""
 
 import json
@@ -11,8 +12,8 @@ import time
 from pathlib import Path
 
 
-def status(key: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
+def status(key: str, path: str = "/proc/self/status") -> int:
+    for line in Path(path).read_text().splitlines():
         if line.startswith(key + ":"):
             return int(line.split()[1]) * 1024
     return -1
@@ -44,6 +45,9 @@ def main() -> None:
         "peak_after_encode_decode_bytes": status("VmHWM"),
         "peak_added_by_encode_decode_bytes": status("VmHWM") - before,
         "resident_file_after_bytes": status("RssFile"), "resident_anon_after_bytes": status("RssAnon"),
+        # Of those, the bytes mapped in 2 MiB pages (the weight file's where the page cache holds it so).
+        "resident_file_huge_after_bytes": status("FilePmdMapped", "/proc/self/smaps_rollup"),
+        "resident_anon_huge_after_bytes": status("AnonHugePages", "/proc/self/smaps_rollup"),
     }))
 
 
