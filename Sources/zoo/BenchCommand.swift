@@ -97,15 +97,11 @@ struct BenchCommand: ParsableCommand {
                 " (after the calls: \(Formatting.bytes($0.file)) of mapped file pages, \(Formatting.bytes($0.anonymous)) anonymous)"
             } ?? ""))
         }
-        if let split, let huge {
+        if let huge {
             print("pages:   \(Formatting.bytes(huge.file)) of the file pages and \(Formatting.bytes(huge.anonymous)) of the anonymous"
                   + " memory mapped in 2 MiB pages")
-            if split.file >= 64 << 20, huge.file < split.file / 2 {
-                print("note:    most weight pages are mapped 4 KiB at a time (the page cache holds the file in small pages);"
-                      + " dropping it from the cache (`dd if=\(opened.source) iflag=nocache count=0`) lets the next run read it in 2 MiB"
-                      + " pages, about 10 % faster for ViT-L weights (docs/BENCHMARKS.md)")
-            }
         }
+        if let note = ProcessMemory.smallPagesNote(file: opened.source) { print(note) }
     }
 
     private static func rate(_ r: Double?) -> String { r.map { String(format: ", %.1f GFLOP/s", $0) } ?? "" }

@@ -94,6 +94,7 @@ struct TokenizeRun {
         stats.wallSeconds = progress.elapsedSeconds
         stats.prepareMs = pipeline.busyMs
         print(stats.summary(workers: workers, alreadyDone: resumed.done.count, out: command.out, npy: command.npy))
+        if let note = ProcessMemory.smallPagesNote(file: opened.source) { progress.note(note) }
     }
 
     /// Rows of one encoded batch, one write per image.
