@@ -25,13 +25,22 @@ enum ProcessMemory {
     /// A note for the end of a run when most of the resident weight-file pages are mapped 4 KiB
     /// at a time (the page cache holds `file` in small pages), saying how to let the next run
     /// read it in 2 MiB pages; nil otherwise, or where /proc does not say.
+    /// (Resident file pages count the program's own too, hence the 64 MiB floor; nothing is said
+    /// where transparent huge pages are off or the model came from no file.)
     static func smallPagesNote(file: String) -> String? {
-        guard let split = residentSplit(), let huge = hugePageSplit(), split.file >= 64 << 20, huge.file < split.file / 2 else {
+        guard FileManager.default.fileExists(atPath: file), !hugePagesOff,
+              let split = residentSplit(), let huge = hugePageSplit(), split.file >= 64 << 20, huge.file < split.file / 2 else {
             return nil
         }
         return "note: most weight pages are mapped 4 KiB at a time (the page cache holds the file in small pages);"
             + " dropping it from the cache (`dd if=\(file) iflag=nocache count=0`) lets the next run read it in 2 MiB"
             + " pages, about 10 % faster for ViT-L weights (docs/BENCHMARKS.md)"
+    }
+
+    /// Whether transparent huge pages are switched off ("[never]") on this system.
+    private static var hugePagesOff: Bool {
+        let setting = try? String(contentsOfFile: "/sys/kernel/mm/transparent_hugepage/enabled", encoding: .utf8)
+        return setting?.contains("[never]") ?? true
     }
 
     private static func statusBytes(_ key: String, in path: String = "/proc/self/status") -> Int? {
