@@ -12,7 +12,8 @@ struct BenchCommand: ParsableCommand {
         abstract: "Measure encode and decode speed of a model.",
         discussion: """
             Runs --warmup untimed then --iterations timed encode and decode calls on a batch of \
-            --batch synthetic R x R images and reports milliseconds per image (mean and best), \
+            --batch synthetic R x R images and reports milliseconds per image (mean and best; \
+            and of the first calls, which make what is made on first use), \
             per stage where the model reports stages, GFLOP/s from the registry's cost figures, \
             and the peak resident memory of the process (VmHWM). Build with \
             `swift build -c release` for meaningful numbers.
@@ -48,9 +49,11 @@ struct BenchCommand: ParsableCommand {
         let info = opened.info
         let pixels = Self.syntheticBatch(batch: batch, side: info.resolution)
         var enc = StageStats(), dec = StageStats()
+        var firstCall = (encode: 0.0, decode: 0.0)  // what a one-shot run pays: transforms made on first use, fresh pages
         for i in 0..<(warmup + iterations) {
             let (encoding, es, ems) = try TimedCalls.encode(opened.tokenizer, pixels: pixels, batch: batch)
             let (_, ds, dms) = try TimedCalls.decode(opened.tokenizer, encoding: encoding, batch: batch)
+            if i == 0 { firstCall = (ems, dms) }
             if i >= warmup {
                 enc.add(total: ems, stages: es)
                 dec.add(total: dms, stages: ds)
@@ -73,6 +76,8 @@ struct BenchCommand: ParsableCommand {
                 "encode_stages_ms_per_image": .object(enc.stageMeans.mapValues { .number(perImage($0)) }),
                 "decode_stages_ms_per_image": .object(dec.stageMeans.mapValues { .number(perImage($0)) }),
                 "load_ms": .number(opened.loadMs),
+                "first_encode_ms_per_image": .number(perImage(firstCall.encode)),
+                "first_decode_ms_per_image": .number(perImage(firstCall.decode)),
                 "blas_core": .string(BLASCore.selection.core), "gemm": .string(VectorGEMM.engine),
             ]
             if let replaced = BLASCore.selection.replaced { o["blas_core_replaced"] = .string(replaced) }
@@ -85,6 +90,8 @@ struct BenchCommand: ParsableCommand {
         }
         print("model:   \(info.variant) at \(info.resolution)x\(info.resolution) (\(opened.source))")
         print("setup:   batch \(batch), \(ComputeThreads.count) threads, \(warmup) warmup + \(iterations) timed calls, load \(Formatting.ms(opened.loadMs))")
+        print("first:   encode \(Formatting.ms(perImage(firstCall.encode))), decode \(Formatting.ms(perImage(firstCall.decode))) per image"
+              + " (the first calls, warm-up or not: what a one-shot run pays)")
         let blas = BLASCore.selection
         print("gemm:    " + (VectorGEMM.kernel.map {
             "own \($0 == .avx512 ? "AVX-512" : "AVX2") kernel, Linear weights read in place when stored as strips16, else packed"

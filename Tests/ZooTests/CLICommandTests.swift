@@ -128,6 +128,9 @@ final class CLICommandTests: XCTestCase {
         XCTAssertEqual(o["threads"] as? Int, 1)
         XCTAssertGreaterThan(o["encode_ms_per_image"] as? Double ?? 0, 0)
         XCTAssertGreaterThan(o["decode_ms_per_image"] as? Double ?? 0, 0)
+        // No warm-up and one timed call: the first calls are the timed ones.
+        XCTAssertEqual(o["first_encode_ms_per_image"] as? Double, o["encode_ms_per_image"] as? Double)
+        XCTAssertEqual(o["first_decode_ms_per_image"] as? Double, o["decode_ms_per_image"] as? Double)
         XCTAssertGreaterThan(o["peak_rss_bytes"] as? Int ?? 0, 1 << 20)
         // The converted fixture's Linear weights are used from the map: some file pages are resident.
         XCTAssertGreaterThan(o["resident_file_bytes"] as? Int ?? 0, 0)
@@ -144,6 +147,7 @@ final class CLICommandTests: XCTestCase {
         XCTAssertTrue(text.stdout.contains("peak resident"), text.stdout)
         XCTAssertTrue(text.stdout.contains("of mapped file pages"), text.stdout)
         XCTAssertTrue(text.stdout.contains("mapped in 2 MiB pages"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("first:   encode"), text.stdout)
     }
 
     func testRandomWeightVariantRunsEndToEnd() throws {
