@@ -121,6 +121,12 @@ TITOK_API titok_status titok_model_open_variant(const char *variant, int32_t res
 TITOK_API titok_status titok_model_open_random(const char *variant, int32_t resolution, uint64_t seed,
                                                const titok_options *opts, titok_model **out);
 
+/** Does now what the first encode and decode would do on first use (Winograd filters made,
+    weights packed, buffers allocated) by encoding and decoding one synthetic image, so the first
+    real call runs as fast as the next ones: for a server's start-up. Optional; costs about one
+    encode + decode (tokenizers only). */
+TITOK_API titok_status titok_model_warm_up(titok_model *model);
+
 /** Releases a model and everything the library allocated for it. NULL is a no-op. */
 TITOK_API void titok_model_free(titok_model *model);
 

@@ -117,6 +117,18 @@ public protocol ImageTokenizer: AnyObject, Sendable {
     func decode(latents: UnsafeBufferPointer<Float>, batch: Int) throws -> [Float]
 }
 
+extension ImageTokenizer {
+    /// Encodes and decodes one synthetic mid-grey image and discards the result, so that what a
+    /// model makes on first use (Winograd filters, packed weights, activation buffers) is made
+    /// now instead of in the first real call.
+    public func warmUp() throws {
+        let side = info.resolution
+        let pixels = [Float](repeating: 0.5, count: 3 * side * side)
+        let encoding = try pixels.withUnsafeBufferPointer { try encode(pixels: $0, batch: 1) }
+        _ = try encoding.latents.withUnsafeBufferPointer { try decode(latents: $0, batch: 1) }
+    }
+}
+
 /// A class-conditional token generator (MaskGIT). Its protocol lives in `Generation.swift`.
 public protocol TokenGenerator: AnyObject, Sendable {
     var generatorInfo: GeneratorInfo { get }

@@ -94,6 +94,18 @@ def test_tokens_and_reconstruction_match_the_reference(case, model_paths, expect
         assert max_grey_diff(given, u8_recon(want["decoded_from_tokens_given"])) <= 1
 
 
+@pytest.mark.parametrize("case", ["legacy", "vq"])
+def test_warm_up_leaves_the_reference_results(case, model_paths, expected):
+    want = expected(case)
+    with titok.Model(model_paths[case], threads=2) as model:
+        assert model.warm_up() is None
+        model.warm_up()  # again: nothing left to make, nothing changed
+        np.testing.assert_array_equal(model.encode(want["image_u8"]), want["tokens"])
+        assert max_grey_diff(model.decode(want["tokens"]), want["recon_u8"]) <= 1
+    with pytest.raises(titok.InvalidArgumentError, match="closed"):
+        model.warm_up()
+
+
 def test_single_image_and_lists(legacy, expected):
     want = expected("legacy")
     images = want["image_u8"]

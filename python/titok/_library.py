@@ -74,6 +74,7 @@ def _declare(lib: ctypes.CDLL) -> None:
         "titok_model_open_random": (status, [ctypes.c_char_p, ctypes.c_int32, ctypes.c_uint64,
                                              ctypes.POINTER(Options), ctypes.POINTER(model_p)]),
         "titok_model_free": (None, [model_p]),
+        "titok_model_warm_up": (status, [model_p]),
         "titok_model_get_kind": (status, [model_p, ctypes.POINTER(ctypes.c_int)]),
         "titok_model_get_info": (status, [model_p, ctypes.POINTER(ModelInfoStruct)]),
         "titok_encode": (status, [model_p, c_uint8_p, ctypes.c_size_t, c_int32_p]),

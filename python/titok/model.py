@@ -130,6 +130,11 @@ class Model(NativeHandle):
 
     # -- calls
 
+    def warm_up(self) -> None:
+        """Does now what the first encode and decode would do on first use (filters made, weights
+        packed, buffers allocated), so the first real call is as fast as the next. Optional."""
+        check(lib().titok_model_warm_up(self._live()))
+
     def encode(self, images) -> np.ndarray:
         """uint8 images [B,R,R,3] or [R,R,3] (or PIL images) -> int32 token ids [B,N]. VQ models only."""
         info = self._info

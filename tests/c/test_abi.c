@@ -141,6 +141,8 @@ static void test_errors(void) {
     CHECK_FAILS(titok_encode(NULL, NULL, 1, NULL), TITOK_E_INVALID_ARGUMENT, "model is NULL");
     CHECK_FAILS(titok_decode(NULL, NULL, 1, NULL), TITOK_E_INVALID_ARGUMENT, "model is NULL");
     CHECK_FAILS(titok_encode_latents(NULL, NULL, 1, NULL), TITOK_E_INVALID_ARGUMENT, "model is NULL");
+    CHECK_FAILS(titok_model_warm_up(NULL), TITOK_E_INVALID_ARGUMENT, "model is NULL");
+    CHECK(strncmp(titok_last_error(), "titok_model_warm_up:", 20) == 0);
     CHECK_FAILS(titok_decode_latents(NULL, NULL, 1, NULL), TITOK_E_INVALID_ARGUMENT, "model is NULL");
 
     /* the message names the failing function */
@@ -240,6 +242,9 @@ static void test_legacy(void) {
     titok_model_info small;
     small.struct_size = sizeof small - 4;
     CHECK_FAILS(titok_model_get_info(model, &small), TITOK_E_INVALID_ARGUMENT, "struct_size");
+
+    /* warmed up first: every call below must still give the reference's tokens and images */
+    CHECK_OK(titok_model_warm_up(model));
 
     const size_t batch = 2, r = 64, n = 32;
     const size_t image_bytes = batch * r * r * 3;
@@ -438,6 +443,7 @@ static void test_generator(void) {
     CHECK_FAILS(titok_decode(model, tokens, 1, images), TITOK_E_INVALID_ARGUMENT, "is a generator");
     CHECK_FAILS(titok_encode_latents(model, values, 1, values), TITOK_E_INVALID_ARGUMENT, "is a generator");
     CHECK_FAILS(titok_decode_latents(model, values, 1, values), TITOK_E_INVALID_ARGUMENT, "is a generator");
+    CHECK_FAILS(titok_model_warm_up(model), TITOK_E_INVALID_ARGUMENT, "is a generator");
     titok_model_free(model);
 }
 
