@@ -1,25 +1,24 @@
 import Foundation
 
-/// Memory use of this process, from /proc/self/status.
+/// Memory use of this process, from /proc/self/status and /proc/self/smaps_rollup.
 enum ProcessMemory {
     /// Peak resident set size (VmHWM) in bytes, or nil where /proc is not available.
-    static func peakResidentBytes() -> Int? { statusBytes("VmHWM") }
+    static func peakResidentBytes() -> Int? { statusBytes(["VmHWM"]).first }
 
     /// Resident mapped-file pages (RssFile: a weight file's pages used in place, shared with
     /// other processes mapping it) and anonymous memory (RssAnon: packed weights, activations,
     /// scratch) now, in bytes; nil where /proc is not available.
     static func residentSplit() -> (file: Int, anonymous: Int)? {
-        guard let file = statusBytes("RssFile"), let anonymous = statusBytes("RssAnon") else { return nil }
-        return (file, anonymous)
+        let values = statusBytes(["RssFile", "RssAnon"])
+        return values.count == 2 ? (values[0], values[1]) : nil
     }
 
     /// Of those, the bytes mapped in 2 MiB pages (transparent huge pages), from
     /// /proc/self/smaps_rollup: file pages (FilePmdMapped: the weight file's pages where the
     /// page cache holds them in 2 MiB folios) and anonymous (AnonHugePages); nil where absent.
     static func hugePageSplit() -> (file: Int, anonymous: Int)? {
-        guard let file = statusBytes("FilePmdMapped", in: "/proc/self/smaps_rollup"),
-              let anonymous = statusBytes("AnonHugePages", in: "/proc/self/smaps_rollup") else { return nil }
-        return (file, anonymous)
+        let values = statusBytes(["FilePmdMapped", "AnonHugePages"], in: "/proc/self/smaps_rollup")
+        return values.count == 2 ? (values[0], values[1]) : nil
     }
 
     /// A note for the end of a run when most of the resident weight-file pages are mapped 4 KiB
@@ -43,12 +42,18 @@ enum ProcessMemory {
         return setting?.contains("[never]") ?? true
     }
 
-    private static func statusBytes(_ key: String, in path: String = "/proc/self/status") -> Int? {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix(key + ":") {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            if fields.count >= 2, let kb = Int(fields[1]) { return kb * 1024 }
+    /// The "Key:  N kB" values of `keys` in `path` (read once), in bytes and in the keys' order;
+    /// empty when the file or any key is missing.
+    private static func statusBytes(_ keys: [String], in path: String = "/proc/self/status") -> [Int] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        var found: [String: Int] = [:]
+        for line in text.split(separator: "\n") {
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            guard fields.count >= 2, fields[0].hasSuffix(":"), let kb = Int(fields[1]) else { continue }
+            let key = String(fields[0].dropLast())
+            if keys.contains(key), found[key] == nil { found[key] = kb * 1024 }
         }
-        return nil
+        let values = keys.compactMap { found[$0] }
+        return values.count == keys.count ? values : []
     }
 }

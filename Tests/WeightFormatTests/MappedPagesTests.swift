@@ -3,8 +3,8 @@ import XCTest
 @testable import WeightFormat
 
 /// A weight file's map is advised huge pages (so weights used in place may be mapped 2 MiB at a
-/// time), except the 2 MiB blocks around a tensor given back after packing: their pages stay out
-/// of the process when a neighbouring tensor is read.
+/// time), except the pages of a tensor given back after packing, a mapping of their own: they
+/// stay out of the process when a neighbouring tensor is read.
 final class MappedPagesTests: XCTestCase {
     /// One mapping of `path` in /proc/self/smaps: its address range, resident bytes and VmFlags.
     private struct Mapping {
