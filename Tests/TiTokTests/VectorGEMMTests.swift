@@ -715,18 +715,28 @@ final class VectorGEMMTests: XCTestCase {
         }
     }
 
-    /// The C SiLU and GELU loops compute what the Swift SIMD8 definitions compute.
+    /// The C SiLU and GELU loops (vectorised, fused multiply-adds) compute bit for bit what the
+    /// Swift SIMD8 definitions compute, and stay within a few float roundings of the exact functions.
     func testPointwiseKernelsMatchSwiftDefinitions() {
-        let x = values(1037, seed: 8).map { $0 * 30 } + [-200, 200, 0, -0.0, 88.5, -88.5]
+        let x = values(1037, seed: 8).map { $0 * 30 } + [-200, 200, 0, -0.0, 88.5, -88.5, 1e-3, -1e-3, 3.9, -4.1]
         var silu = [Float](repeating: 0, count: x.count)
         ck_scale_shift_silu(x, &silu, x.count, 1.25, -0.5)
         var gelu = x
         ck_gelu(&gelu, gelu.count)
+        var geluInto = [Float](repeating: 0, count: x.count)
+        ck_gelu_into(x, &geluInto, x.count)
         for (i, v) in x.enumerated() {
-            let s = VectorExp.silu(SIMD8<Float>(repeating: v * 1.25 + -0.5))[0]
+            let shifted = (-0.5 as Float).addingProduct(v, 1.25)
+            let s = VectorExp.silu(SIMD8<Float>(repeating: shifted))[0]
             let g = VectorActivations.gelu(SIMD8<Float>(repeating: v))[0]
-            XCTAssertEqual(silu[i], s, accuracy: max(abs(s), 1e-30) * 2.4e-7, "silu at \(v)")
-            XCTAssertEqual(gelu[i], g, accuracy: max(abs(g), 1e-30) * 2.4e-7, "gelu at \(v)")
+            XCTAssertEqual(silu[i].bitPattern, s.bitPattern, "silu at \(v): \(silu[i]) vs \(s)")
+            XCTAssertEqual(gelu[i].bitPattern, g.bitPattern, "gelu at \(v): \(gelu[i]) vs \(g)")
+            XCTAssertEqual(geluInto[i].bitPattern, g.bitPattern, "gelu_into at \(v)")
+            let d = Double(shifted), exactSiLU = d / (1 + Foundation.exp(-d))
+            XCTAssertEqual(Double(silu[i]), exactSiLU, accuracy: abs(exactSiLU) * 6e-7 + 1e-30, "silu at \(v)")
+            let exactGELU = Double(v) * (1 + Foundation.erf(Double(v) / 2.0.squareRoot())) / 2
+            // erf to within 1e-6 (times |v| / 2), then a few roundings.
+            XCTAssertEqual(Double(gelu[i]), exactGELU, accuracy: abs(Double(v)) * 5e-7 + abs(exactGELU) * 6e-7 + 1e-30, "gelu at \(v)")
         }
     }
 
