@@ -97,7 +97,15 @@ final class FixtureParityTests: XCTestCase {
                 }
                 let c = f.config.tokenSize * n
                 let fromBatch = Array(both.latents[(b * c)..<((b + 1) * c)])
-                XCTAssertEqual(maxAbsDiff(alone.latents, fromBatch.map(Double.init)), 0, accuracy: 1e-6, "\(name) image \(b) latents")
+                XCTAssertEqual(alone.latents, fromBatch, "\(name) image \(b) latents alone vs batch")
+            }
+            // Decoding: the batch's images bit for bit those decoded one at a time.
+            let decodedBoth = try both.latents.withUnsafeBufferPointer { try model.decode(latents: $0, batch: f.batch) }
+            let c = both.latents.count / f.batch, pixels = decodedBoth.count / f.batch
+            for b in 0..<f.batch {
+                let one = Array(both.latents[(b * c)..<((b + 1) * c)])
+                let alone = try one.withUnsafeBufferPointer { try model.decode(latents: $0, batch: 1) }
+                XCTAssertEqual(alone, Array(decodedBoth[(b * pixels)..<((b + 1) * pixels)]), "\(name) image \(b) decoded alone vs batch")
             }
         }
     }
