@@ -24,36 +24,14 @@ static inline float clampf(float x, float lo, float hi) {
     return m > hi ? hi : m;
 }
 
-/* Cephes-style expf: about 1 ulp on [-87, 88]; n = round(x log2 e) by the 1.5 * 2^23 trick. */
+/* Cephes-style expf, about 1 ulp on [-87, 88]: n = round(x log2 e) (the rounded product, to
+   nearest even by the 1.5 * 2^23 trick), r = x - n ln 2 with ln 2 split in two, exp(r) = 1 + r +
+   r^2 P(r), times 2^n built from n's bits. The multiply-adds written as FMA are fused, the rest
+   rounded one by one: exactly attention.c's exp16 / exp8 and Swift's VectorExp.exp. */
 static inline float expf_poly(float x) {
     const float magic = 12582912.0f;
     float xc = clampf(x, CK_EXP_LOW, CK_EXP_HIGH);
     float shifted = xc * CK_LOG2E + magic;
-    float n = shifted - magic;
-    float r = xc - n * CK_LN2_HI;
-    r = r - n * CK_LN2_LO;
-    float p = CK_EXP_P0;
-    p = p * r + CK_EXP_P1;
-    p = p * r + CK_EXP_P2;
-    p = p * r + CK_EXP_P3;
-    p = p * r + CK_EXP_P4;
-    p = p * r + CK_EXP_P5;
-    float y = p * r * r + r + 1.0f;
-    int32_t sb, mb;
-    memcpy(&sb, &shifted, 4);
-    memcpy(&mb, &magic, 4);
-    int32_t e = (int32_t)((uint32_t)(sb - mb + 127) << 23);
-    float scale;
-    memcpy(&scale, &e, 4);
-    return y * scale;
-}
-
-/* expf_poly with its multiply-adds fused: the same polynomial, half the instructions (SiLU's
-   cost is this exponential: 0.50 -> 0.31 ns an element on one AVX-512 core). */
-static inline float expf_fma(float x) {
-    const float magic = 12582912.0f;
-    float xc = clampf(x, CK_EXP_LOW, CK_EXP_HIGH);
-    float shifted = FMA(xc, CK_LOG2E, magic);
     float n = shifted - magic;
     float r = FMA(n, -CK_LN2_HI, xc);
     r = FMA(n, -CK_LN2_LO, r);
@@ -63,7 +41,7 @@ static inline float expf_fma(float x) {
     p = FMA(p, r, CK_EXP_P3);
     p = FMA(p, r, CK_EXP_P4);
     p = FMA(p, r, CK_EXP_P5);
-    float y = FMA(p, r * r, r) + 1.0f;
+    float y = FMA(p * r, r, r) + 1.0f;
     int32_t sb, mb;
     memcpy(&sb, &shifted, 4);
     memcpy(&mb, &magic, 4);
@@ -76,7 +54,7 @@ static inline float expf_fma(float x) {
 CLONES_FMA void ck_scale_shift_silu(const float *src, float *dst, ptrdiff_t count, float scale, float shift) {
     for (ptrdiff_t i = 0; i < count; i++) {
         float v = FMA(src[i], scale, shift);
-        dst[i] = v / (1.0f + expf_fma(-v));
+        dst[i] = v / (1.0f + expf_poly(-v));
     }
 }
 
@@ -111,7 +89,7 @@ CLONES_FMA void ck_gelu_into(const float *restrict src, float *restrict dst, ptr
     for (ptrdiff_t i = 0; i < count; i++) dst[i] = gelu_value(src[i]);
 }
 
-CLONES void ck_softmax_rows(float *p, int rows, int width, ptrdiff_t ld, float scale) {
+CLONES_FMA void ck_softmax_rows(float *p, int rows, int width, ptrdiff_t ld, float scale) {
     for (int r = 0; r < rows; r++) {
         float *x = p + (ptrdiff_t)r * ld;
         for (int j = 0; j < width; j++) x[j] *= scale;
@@ -162,7 +140,7 @@ CLONES void ck_layer_norm_rows(const float *x, ptrdiff_t ldx, float *y, ptrdiff_
     }
 }
 
-CLONES void ck_tanh(float *x, ptrdiff_t count) {
+CLONES_FMA void ck_tanh(float *x, ptrdiff_t count) {
     for (ptrdiff_t i = 0; i < count; i++) {
         float v = x[i];
         float a = v < 0 ? -v : v;

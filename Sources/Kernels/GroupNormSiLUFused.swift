@@ -74,14 +74,15 @@ public enum GroupNormSiLUFused {
 }
 
 /// exp and SiLU on eight floats at a time (Cephes expf polynomial, about 1 ulp on [-87, 88]), with
-/// the multiply-adds fused: the definition `ck_scale_shift_silu` computes bit for bit.
+/// the polynomial's multiply-adds fused: the definition the C loops (`ck_scale_shift_silu`,
+/// `ck_softmax_rows`, `ck_tanh`) and the attention heads' exponentials compute bit for bit.
 public enum VectorExp {
     @inline(__always)
     public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
         let xc = clamp(x, -87.3, 88.3)
         // Round x*log2(e) to an integer n with the 1.5*2^23 trick; its bits carry n as well.
         let magic = SIMD8<Float>(repeating: 12_582_912)
-        let shifted = magic.addingProduct(xc, 1.442_695_04)
+        let shifted = xc * 1.442_695_04 + magic
         let n = shifted - magic
         var r = xc.addingProduct(n, -0.693_359_375)
         r = r.addingProduct(n, 2.121_944_4e-4)
@@ -91,7 +92,7 @@ public enum VectorExp {
         p = SIMD8(repeating: 4.166_579_59e-2).addingProduct(p, r)
         p = SIMD8(repeating: 1.666_666_55e-1).addingProduct(p, r)
         p = SIMD8(repeating: 5.000_000_12e-1).addingProduct(p, r)
-        let y = r.addingProduct(p, r * r) + 1
+        let y = r.addingProduct(p * r, r) + 1
         let bits = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self)
         let scale = unsafeBitCast((bits &+ 127) &<< 23, to: SIMD8<Float>.self)
         return y * scale

@@ -737,6 +737,11 @@ final class VectorGEMMTests: XCTestCase {
             let exactGELU = Double(v) * (1 + Foundation.erf(Double(v) / 2.0.squareRoot())) / 2
             // erf to within 1e-6 (times |v| / 2), then a few roundings.
             XCTAssertEqual(Double(gelu[i]), exactGELU, accuracy: abs(Double(v)) * 5e-7 + abs(exactGELU) * 6e-7 + 1e-30, "gelu at \(v)")
+            // The softmax loop's exponential is the same one: [-|v|, 0] -> [e / (e + 1), 1 / (e + 1)].
+            var row: [Float] = [-abs(v), 0]
+            ck_softmax_rows(&row, 1, 2, 2, 1)
+            let e = VectorExp.exp(SIMD8<Float>(repeating: -abs(v)))[0], inv = 1 / (e + 1)
+            XCTAssertEqual(row[0].bitPattern, (e * inv).bitPattern, "softmax at \(v)")
         }
     }
 
