@@ -30,7 +30,15 @@ struct TiTokDecoder: @unchecked Sendable {
         maskPart = InputIndependentRows(range: 0..<(gg + 1), values: part)
     }
 
+    /// `latents` [B, C, N] (C = token size); returns the patch rows after ln_post, [B * G, W]
+    /// (images split over the threads as `ImageBatch` says).
     func decode(_ latents: UnsafePointer<Float>, batch: Int) -> [Float] {
+        ImageBatch.map(batch: batch, input: latents, inputPerImage: config.tokenSize * config.numTokens,
+                       outputPerImage: config.numPatches * config.decoder.width) { decodeImages($0, batch: $1) }
+    }
+
+    /// The decoder ViT over `batch` images with every loop on all compute threads.
+    private func decodeImages(_ latents: UnsafePointer<Float>, batch: Int) -> [Float] {
         let c = config, w = c.decoder.width, gg = c.numPatches, n = c.numTokens, ch = c.tokenSize
         let t = gg + 1 + n
         let seq = AlignedFloats.allocate(batch * t * w), rows = AlignedFloats.allocate(n * ch)

@@ -29,8 +29,15 @@ struct TiTokEncoder: @unchecked Sendable {
         latentRows = InputIndependentRows(range: first..<(first + n), values: rows)
     }
 
-    /// `pixels` holds batch * 3 * R * R values; returns [B, C', N].
+    /// `pixels` holds batch * 3 * R * R values; returns [B, C', N] (images split over the
+    /// threads as `ImageBatch` says).
     func encode(_ pixels: UnsafePointer<Float>, batch: Int) -> [Float] {
+        ImageBatch.map(batch: batch, input: pixels, inputPerImage: 3 * config.resolution * config.resolution,
+                       outputPerImage: config.preQuantChannels * config.numTokens) { encodeImages($0, batch: $1) }
+    }
+
+    /// The encoder over `batch` images with every loop on all compute threads.
+    private func encodeImages(_ pixels: UnsafePointer<Float>, batch: Int) -> [Float] {
         let c = config, w = c.encoder.width, p = c.patchSize, g = c.gridSide, gg = c.numPatches
         let n = c.numTokens, r = c.resolution, t = 1 + gg + n, pp3 = 3 * p * p
         let seq = AlignedFloats.allocate(batch * t * w), patches = AlignedFloats.allocate(gg * pp3)
