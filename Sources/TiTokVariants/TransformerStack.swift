@@ -40,18 +40,6 @@ struct TransformerStack: @unchecked Sendable {
                  constant: InputIndependentRows? = nil) {
         let w = width, rows = batch * t
         if let keep { precondition(keep.lowerBound >= 0 && keep.upperBound <= t, "kept rows \(keep) outside 0..<\(t)") }
-        if batch > 1 {
-            // One sequence at a time: the same bits (each row's products and norms do not depend on
-            // the other rows; attention is per sequence), and the activations of one sequence stay
-            // in L2 while a weight passes over them (S-128 encode at batch 8: 79-82 ms an image
-            // with every row in one product against 70-74 alone).
-            let n = keep?.count ?? t
-            for b in 0..<batch {
-                forward(x + b * t * w, batch: 1, tokens: t, keep: keep, constant: constant)
-                if n < t && b > 0 { memmove(x + b * n * w, x + b * t * w, n * w * 4) }
-            }
-            return
-        }
         let h = AlignedFloats.allocate(rows * w), qkv = AlignedFloats.allocate(rows * 3 * w)
         let attn = AlignedFloats.allocate(rows * w), mlp = AlignedFloats.allocate(rows * 4 * w)
         defer { [h, qkv, attn, mlp].forEach(AlignedFloats.free) }

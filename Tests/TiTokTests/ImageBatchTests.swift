@@ -35,25 +35,28 @@ final class ImageBatchTests: XCTestCase {
         }
     }
 
-    func testMapKeepsTheImagesInOrderWithLeftovers() {
-        // A stage that tags every output with its image's first input and the count it was given.
+    func testMapRunsImagesOneAtATimeInOrderWithLeftovers() {
+        // A stage that copies its image's two inputs and notes whether it ran as a whole-image job.
         for threads in [1, 2, 3] {
             withThreads(threads) {
                 for batch in 1...7 {
                     let input = (0..<(batch * 2)).map { Float($0) }
-                    let seen = Mutex<[Int]>([])
+                    let calls = Mutex<[(image: Int, count: Int, job: Bool)]>([])
                     let out = input.withUnsafeBufferPointer { p in
                         ImageBatch.map(batch: batch, input: p.baseAddress!, inputPerImage: 2, outputPerImage: 3) { x, count in
-                            seen.withLock { $0.append(count) }
+                            calls.withLock { $0.append((Int(x[0]) / 2, count, Parallel.runsInOrderHere)) }
                             return (0..<count).flatMap { b in [x[2 * b], x[2 * b + 1], Float(count)] }
                         }
                     }
-                    let split = threads > 1 && batch >= threads
                     for b in 0..<batch {
-                        XCTAssertEqual(Array(out[(3 * b)..<(3 * b + 2)]), [Float(2 * b), Float(2 * b + 1)], "threads \(threads) batch \(batch) image \(b)")
-                        XCTAssertEqual(out[3 * b + 2], split ? 1 : Float(batch), "threads \(threads) batch \(batch) image \(b)")
+                        XCTAssertEqual(Array(out[(3 * b)..<(3 * b + 3)]), [Float(2 * b), Float(2 * b + 1), 1], "threads \(threads) batch \(batch) image \(b)")
                     }
-                    XCTAssertEqual(seen.withLock { $0.count }, split ? batch : 1)
+                    let seen = calls.withLock { $0 }.sorted { $0.image < $1.image }
+                    XCTAssertEqual(seen.map(\.image), Array(0..<batch), "threads \(threads) batch \(batch): one call per image")
+                    XCTAssertTrue(seen.allSatisfy { $0.count == 1 })
+                    // Whole-image jobs for the largest multiple of the thread count, the rest on all threads.
+                    let together = threads > 1 && batch >= threads && batch > 1 ? batch / threads * threads : 0
+                    XCTAssertEqual(seen.map(\.job), (0..<batch).map { $0 < together }, "threads \(threads) batch \(batch)")
                 }
             }
         }
