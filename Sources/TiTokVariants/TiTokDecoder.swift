@@ -37,7 +37,7 @@ struct TiTokDecoder: @unchecked Sendable {
                        outputPerImage: config.numPatches * config.decoder.width) { decodeImages($0, batch: $1) }
     }
 
-    /// The decoder ViT over `batch` images with every loop on all compute threads.
+    /// The decoder ViT over `batch` images (`ImageBatch` hands it one at a time).
     private func decodeImages(_ latents: UnsafePointer<Float>, batch: Int) -> [Float] {
         let c = config, w = c.decoder.width, gg = c.numPatches, n = c.numTokens, ch = c.tokenSize
         let t = gg + 1 + n

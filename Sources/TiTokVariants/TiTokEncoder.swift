@@ -36,7 +36,7 @@ struct TiTokEncoder: @unchecked Sendable {
                        outputPerImage: config.preQuantChannels * config.numTokens) { encodeImages($0, batch: $1) }
     }
 
-    /// The encoder over `batch` images with every loop on all compute threads.
+    /// The encoder over `batch` images (`ImageBatch` hands it one at a time).
     private func encodeImages(_ pixels: UnsafePointer<Float>, batch: Int) -> [Float] {
         let c = config, w = c.encoder.width, p = c.patchSize, g = c.gridSide, gg = c.numPatches
         let n = c.numTokens, r = c.resolution, t = 1 + gg + n, pp3 = 3 * p * p
