@@ -16,17 +16,12 @@ public enum Activations {
         }
     }
 
-    /// SiLU: x * sigmoid(x).
+    /// SiLU: x * sigmoid(x) (the C kernel `ck_scale_shift_silu`, as in GroupNorm+SiLU: every
+    /// element, the tail included, through the one exponential), in chunks over the threads.
     public static func silu(_ x: UnsafeMutablePointer<Float>, count: Int) {
         Parallel.forEach(chunks(count)) { c in
             let (lo, hi) = range(c, count)
-            var i = lo
-            while i + 8 <= hi {
-                let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(x + i).storeBytes(of: VectorExp.silu(v), as: SIMD8<Float>.self)
-                i += 8
-            }
-            while i < hi { let v = x[i]; x[i] = v / (1 + expf(-v)); i += 1 }
+            ck_scale_shift_silu(x + lo, x + lo, hi - lo, 1, 0)
         }
     }
 
